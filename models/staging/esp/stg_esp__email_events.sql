@@ -1,0 +1,118 @@
+{#- One row per email event (sg_event_id), re-deliveries of the webhook removed. -#}
+with
+
+source as (
+    select
+        sg_event_id,
+        sg_message_id,
+        email,
+        {{ adapter.quote('timestamp') }} as event_epoch,
+        event,
+        {{ adapter.quote('type') }} as bounce_type,
+        campaign_id,
+        variant,
+        category,
+        useragent,
+        ip,
+        url,
+        sg_machine_open,
+        reason,
+        status,
+        attempt,
+        asm_group_id,
+        _loaded_at,
+        _source_file,
+        _line_number
+    from {{ source('esp', 'esp_email_events') }}
+),
+
+events_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by sg_event_id
+            order by _loaded_at, _source_file, _line_number
+        ) as delivery_rank
+    from source
+),
+
+events_renamed as (
+    select
+        sg_event_id as email_event_id,
+        sg_message_id as message_id,
+        {{ normalize_email('email') }} as email,
+        {{ epoch_to_timestamp('event_epoch') }} as occurred_at,
+        event as platform_event_type,
+        case event
+            when 'processed' then 'send'
+            when 'delivered' then 'deliver'
+            when 'open' then 'open'
+            when 'click' then 'click'
+            when 'bounce' then
+                case when bounce_type = 'blocked' then 'bounce_soft' else 'bounce_hard' end
+            when 'dropped' then 'dropped'
+            when 'deferred' then 'deferred'
+            when 'spamreport' then 'complaint'
+            when 'unsubscribe' then 'unsubscribe'
+            when 'group_unsubscribe' then 'unsubscribe'
+        end as event_type,
+        campaign_id,
+        variant as campaign_variant,
+        category as categories,
+        useragent as user_agent,
+        ip as ip_address,
+        url as clicked_url,
+        coalesce(sg_machine_open, false) as is_platform_machine_open,
+        reason as event_reason,
+        status as smtp_status,
+        attempt as delivery_attempt,
+        asm_group_id as unsubscribe_group_id,
+        _loaded_at as loaded_at
+    from events_ranked
+    where delivery_rank = 1
+),
+
+events_with_delivery as (
+    select
+        *,
+        min(case when event_type = 'deliver' then occurred_at end) over (
+            partition by message_id
+        ) as message_delivered_at
+    from events_renamed
+),
+
+events_flagged as (
+    select
+        email_event_id,
+        message_id,
+        email,
+        occurred_at,
+        platform_event_type,
+        event_type,
+        campaign_id,
+        campaign_variant,
+        categories,
+        user_agent,
+        ip_address,
+        clicked_url,
+        event_reason,
+        smtp_status,
+        delivery_attempt,
+        unsubscribe_group_id,
+        event_type = 'open' and (
+            is_platform_machine_open
+            or {{ contains_any('user_agent', var('email__machine_open_user_agents')) }}
+        ) as is_machine_open,
+        event_type = 'click' and (
+            {{ contains_any('user_agent', var('email__bot_click_user_agents')) }}
+            or coalesce(
+                {{ dbt.datediff('message_delivered_at', 'occurred_at', 'second') }}
+                <= {{ var('email__bot_click_max_seconds_after_delivery') }},
+                false
+            )
+        ) as is_bot_click,
+        loaded_at
+    from events_with_delivery
+)
+
+select * from events_flagged

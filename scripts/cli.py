@@ -1,0 +1,48 @@
+"""One command-line entry point, `mailpipe`, with a subcommand per job."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from scripts import __version__
+from scripts import generate as generate_cmd
+from scripts import load as load_cmd
+from scripts import run as run_cmd
+from scripts.errors import UserError
+
+COMMANDS = (generate_cmd, load_cmd, run_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mailpipe",
+        description="Generate sample data, load landing files into the raw schema, "
+        "and run the dbt pipeline on DuckDB (default) or Postgres.",
+    )
+    parser.add_argument("--version", action="version", version=f"mailpipe {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only summaries")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except UserError as exc:
+        print(f"mailpipe {args.command}: error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,99 @@
+"""`mailpipe load`: landing files into the raw schema, with quarantine and a ledger."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections import defaultdict
+from pathlib import Path
+
+from scripts.load.loader import FileResult, LoadSummary, load
+from scripts.warehouse import PROJECT_DIR, load_target
+
+__all__ = ["FileResult", "LoadSummary", "add_parser", "load", "reconciliation_table"]
+
+log = logging.getLogger(__name__)
+DEFAULT_LANDING = PROJECT_DIR / "data" / "landing"
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "load",
+        help="load landing files into the raw schema of the active target",
+        description="Load every landing file that is not yet in the ledger into the raw "
+        "schema of the active dbt target. Records that fail validation go to "
+        "raw.load_quarantine with their reason and original text; for every file, "
+        "lines read = rows loaded + rows quarantined + blank lines.",
+    )
+    parser.add_argument(
+        "--landing",
+        type=Path,
+        default=DEFAULT_LANDING,
+        help="landing folder (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
+    )
+    parser.add_argument(
+        "--schema",
+        default=os.environ.get("MAILPIPE_RAW_SCHEMA", "raw"),
+        help="raw schema (default: $MAILPIPE_RAW_SCHEMA or %(default)s)",
+    )
+    parser.add_argument(
+        "--tables", nargs="+", metavar="TABLE", help="load only these tables (default: all)"
+    )
+    parser.set_defaults(func=_cli)
+
+
+def _progress(result: FileResult) -> None:
+    if result.status == "skipped":
+        log.info("  %-58s already loaded", result.file)
+        return
+    if result.status == "failed":
+        log.error("  %-58s FAILED: %s", result.file, result.error)
+        return
+    reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(result.reasons.items()))
+    log.info(
+        "  %-58s %10s lines %10s loaded %7s quarantined%s  %.1f s",
+        result.file,
+        f"{result.lines:,}",
+        f"{result.loaded:,}",
+        f"{result.quarantined:,}",
+        f" ({reasons})" if reasons else "",
+        result.seconds,
+    )
+
+
+def reconciliation_table(summary: LoadSummary) -> str:
+    """Per table: lines read = loaded + quarantined + blank, for the files loaded now."""
+    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for f in summary.files:
+        if f.status != "loaded":
+            continue
+        row = rows[f.table]
+        row[0] += 1
+        row[1] += f.lines
+        row[2] += f.loaded
+        row[3] += f.quarantined
+        row[4] += f.blank
+    out = [
+        f"{'table':<24}{'files':>6}{'lines read':>13}{'loaded':>13}{'quarantined':>13}"
+        f"{'blank':>7}  check"
+    ]
+    for table, (files, lines, loaded, quarantined, blank) in rows.items():
+        ok = "ok" if lines == loaded + quarantined + blank else "MISMATCH"
+        out.append(
+            f"{table:<24}{files:>6}{lines:>13,}{loaded:>13,}{quarantined:>13,}{blank:>7,}  {ok}"
+        )
+    return "\n".join(out)
+
+
+def _cli(args: argparse.Namespace) -> int:
+    target = load_target(args.target)
+    log.info("loading %s into %s, schema %s", args.landing, target.describe(), args.schema)
+    summary = load(args.landing, target, args.schema, args.tables, progress=_progress)
+    if any(f.status == "loaded" for f in summary.files):
+        print(reconciliation_table(summary))
+    print(summary.line())
+    return 1 if summary.failed else 0

@@ -1,0 +1,416 @@
+"""Load landing files into the raw schema of the active target, DuckDB or Postgres.
+
+- Append-only: every row carries `_batch_id`, `_source_file`, `_line_number`, `_loaded_at`.
+- Idempotent per file: a ledger keyed by table and content hash; the same content is never
+  loaded twice, whatever the file is called.
+- Nothing is lost: a record that fails validation goes to `load_quarantine` with its reason
+  and original text, and for every file lines read = rows loaded + rows quarantined + blank
+  lines. The loader checks that equation against an independent count of the file's lines
+  and against the rows actually written, and rolls the file back if it does not hold.
+- Bulk paths only: DuckDB reads and validates each file in one set-based statement; rows
+  reach Postgres through `COPY`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scripts.errors import UserError
+from scripts.load.validate import quote, typed_select, validate_file
+from scripts.tables import BY_NAME, METADATA_COLUMNS, SPECS, TableSpec
+from scripts.warehouse import Target, connect_duckdb, connect_postgres
+
+log = logging.getLogger(__name__)
+
+LEDGER = "load_ledger"
+QUARANTINE = "load_quarantine"
+
+SQL_TYPES = {
+    "duckdb": {
+        "text": "varchar",
+        "bigint": "bigint",
+        "double": "double",
+        "boolean": "boolean",
+        "timestamp": "timestamptz",
+        "epoch_s": "bigint",
+        "epoch_ms": "bigint",
+        "date": "date",
+        "json": "json",
+    },
+    "postgres": {
+        "text": "text",
+        "bigint": "bigint",
+        "double": "double precision",
+        "boolean": "boolean",
+        "timestamp": "timestamptz",
+        "epoch_s": "bigint",
+        "epoch_ms": "bigint",
+        "date": "date",
+        "json": "jsonb",
+    },
+}
+
+
+class ReconciliationError(Exception):
+    """The counts of a file do not add up; the file was rolled back."""
+
+
+@dataclass
+class FileResult:
+    table: str
+    file: str
+    sha256: str
+    status: str  # loaded | skipped | failed
+    lines: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    blank: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def reconciles(self) -> bool:
+        return self.lines == self.loaded + self.quarantined + self.blank
+
+
+@dataclass
+class LoadSummary:
+    target: str
+    batch_id: str
+    files: list[FileResult]
+    seconds: float
+
+    def total(self, attr: str, status: str = "loaded") -> int:
+        return sum(getattr(f, attr) for f in self.files if f.status == status)
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+    def line(self) -> str:
+        loaded = [f for f in self.files if f.status == "loaded"]
+        skipped = sum(1 for f in self.files if f.status == "skipped")
+        lines = self.total("lines")
+        rate = lines / self.seconds if self.seconds else 0.0
+        text = (
+            f"loaded {len(loaded)} files into {self.target}: {lines:,} lines read = "
+            f"{self.total('loaded'):,} rows loaded + {self.total('quarantined'):,} quarantined"
+            f" + {self.total('blank'):,} blank; {skipped} files already loaded; "
+            f"{self.seconds:.1f} s ({rate:,.0f} rows/s), batch {self.batch_id}"
+        )
+        if self.failed:
+            text += f"; {len(self.failed)} FILES FAILED"
+        return text
+
+
+def discover(landing: Path, tables: Iterable[str] | None = None) -> list[tuple[TableSpec, Path]]:
+    """Landing files, table by table in dependency-free order, files sorted by name."""
+    if not landing.is_dir():
+        raise UserError(f"landing folder {landing} does not exist (run `mailpipe generate`)")
+    wanted = list(tables) if tables else [spec.name for spec in SPECS]
+    unknown = [t for t in wanted if t not in BY_NAME]
+    if unknown:
+        raise UserError(f"unknown table(s): {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+    for folder in sorted(p for p in landing.iterdir() if p.is_dir()):
+        if not folder.name.startswith(("_", ".")) and folder.name not in BY_NAME:
+            log.warning("ignoring %s: no raw table of that name", folder)
+    found = []
+    for name in wanted:
+        spec = BY_NAME[name]
+        folder = landing / name
+        if folder.is_dir():
+            found += [(spec, p) for p in sorted(folder.glob(f"*.{spec.extension}"))]
+    return found
+
+
+def file_facts(path: Path) -> tuple[str, int, int]:
+    """Content hash, size and physical line count, read once in 8 MiB blocks."""
+    digest = hashlib.sha256()
+    lines = 0
+    last = b"\n"
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(8 << 20):
+            digest.update(block)
+            lines += block.count(b"\n")
+            size += len(block)
+            last = block[-1:]
+    if size and last != b"\n":
+        lines += 1
+    return digest.hexdigest(), size, lines
+
+
+class _Sink:
+    """Where validated rows go. Subclasses write within one transaction per file."""
+
+    engine = ""
+
+    def __init__(self, target: Target, schema: str) -> None:
+        self.target = target
+        self.schema = schema
+
+    def table(self, name: str) -> str:
+        return f"{quote(self.schema)}.{quote(name)}"
+
+    def ddl(self) -> list[str]:
+        types = SQL_TYPES[self.engine]
+        statements = [f"create schema if not exists {quote(self.schema)}"]
+        meta = [f"{quote(n)} {types[t]}" for n, t in METADATA_COLUMNS]
+        for spec in SPECS:
+            cols = [f"{quote(c.name)} {types[c.type]}" for c in spec.columns]
+            cols.append(f"_extra {types['json']}")
+            statements.append(
+                f"create table if not exists {self.table(spec.name)} ("
+                + ", ".join(cols + meta)
+                + ")"
+            )
+        statements.append(
+            f"create table if not exists {self.table(QUARANTINE)} ("
+            f"table_name {types['text']} not null, reason {types['text']} not null, "
+            f"detail {types['text']}, raw_text {types['text']}, " + ", ".join(meta) + ")"
+        )
+        statements.append(
+            f"create table if not exists {self.table(LEDGER)} ("
+            f"table_name {types['text']} not null, file_sha256 {types['text']} not null, "
+            f"source_file {types['text']} not null, file_bytes bigint, "
+            f"batch_id {types['text']} not null, lines_read bigint, rows_loaded bigint, "
+            f"rows_quarantined bigint, blank_lines bigint, started_at timestamptz, "
+            f"finished_at timestamptz, primary key (table_name, file_sha256))"
+        )
+        return statements
+
+    def select_valid(self, spec: TableSpec, meta: str) -> str:
+        return (
+            f"select {typed_select(spec, self.engine)}, {meta} from _checked "
+            "where _reason is null and not _blank order by _line_number"
+        )
+
+    @staticmethod
+    def select_quarantine(table: str, meta: str) -> str:
+        return (
+            f"select '{table}' as table_name, _reason as reason, _detail as detail, "
+            f"_raw_text as raw_text, {meta} from _checked where _reason is not null "
+            "order by _line_number"
+        )
+
+    @staticmethod
+    def meta_select(batch_id: str, source_file: str, loaded_at: datetime) -> str:
+        def lit(v: str) -> str:
+            return "'" + v.replace("'", "''") + "'"
+
+        return (
+            f"{lit(batch_id)} as _batch_id, {lit(source_file)} as _source_file, "
+            f"_line_number, cast({lit(loaded_at.isoformat())} as timestamptz) as _loaded_at"
+        )
+
+
+class DuckDBSink(_Sink):
+    engine = "duckdb"
+
+    def __init__(self, target: Target, schema: str) -> None:
+        super().__init__(target, schema)
+        self.con = connect_duckdb(target)
+        for statement in self.ddl():
+            self.con.execute(statement)
+
+    @property
+    def validator(self):
+        return self.con
+
+    def is_loaded(self, table: str, sha: str) -> bool:
+        row = self.con.execute(
+            f"select 1 from {self.table(LEDGER)} where table_name = ? and file_sha256 = ?",
+            [table, sha],
+        ).fetchone()
+        return row is not None
+
+    def write(self, spec: TableSpec, result: FileResult, meta: str, ledger: tuple) -> None:
+        con = self.con
+        con.execute("begin transaction")
+        try:
+            loaded = con.execute(
+                f"insert into {self.table(spec.name)} by name {self.select_valid(spec, meta)}"
+            ).fetchone()[0]
+            quarantined = con.execute(
+                f"insert into {self.table(QUARANTINE)} by name "
+                f"{self.select_quarantine(spec.name, meta)}"
+            ).fetchone()[0]
+            check_written(result, loaded, quarantined)
+            con.execute(
+                f"insert into {self.table(LEDGER)} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                list(ledger),
+            )
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class PostgresSink(_Sink):
+    engine = "postgres"
+
+    def __init__(self, target: Target, schema: str) -> None:
+        import duckdb
+
+        super().__init__(target, schema)
+        self.pg = connect_postgres(target)
+        with self.pg.cursor() as cur:
+            # Serialise concurrent loaders while creating tables.
+            cur.execute("select pg_advisory_xact_lock(hashtext('mailpipe.load'))")
+            for statement in self.ddl():
+                cur.execute(statement)
+        self.pg.commit()
+        self.duck = duckdb.connect()
+        self.duck.execute("set timezone = 'UTC'")
+        self.tmp = tempfile.TemporaryDirectory(prefix="mailpipe-load-")
+
+    @property
+    def validator(self):
+        return self.duck
+
+    def is_loaded(self, table: str, sha: str) -> bool:
+        with self.pg.cursor() as cur:
+            cur.execute(
+                f"select 1 from {self.table(LEDGER)} where table_name = %s and file_sha256 = %s",
+                (table, sha),
+            )
+            found = cur.fetchone() is not None
+        self.pg.rollback()
+        return found
+
+    def _copy(self, cur, select_sql: str, table: str, columns: list[str]) -> int:
+        out = Path(self.tmp.name) / "rows.csv"
+        self.duck.execute(f"copy ({select_sql}) to '{out}' (format csv, header false)")
+        cols = ", ".join(quote(c) for c in columns)
+        with out.open("rb") as handle:
+            cur.copy_expert(
+                f"copy {self.table(table)} ({cols}) from stdin with (format csv)", handle
+            )
+        return cur.rowcount
+
+    def write(self, spec: TableSpec, result: FileResult, meta: str, ledger: tuple) -> None:
+        meta_cols = [n for n, _ in METADATA_COLUMNS]
+        raw_cols = [c.name for c in spec.columns] + ["_extra", *meta_cols]
+        q_cols = ["table_name", "reason", "detail", "raw_text", *meta_cols]
+        try:
+            with self.pg.cursor() as cur:
+                cur.execute("select pg_advisory_xact_lock(hashtext('mailpipe.load'))")
+                loaded = self._copy(cur, self.select_valid(spec, meta), spec.name, raw_cols)
+                quarantined = self._copy(
+                    cur, self.select_quarantine(spec.name, meta), QUARANTINE, q_cols
+                )
+                check_written(result, loaded, quarantined)
+                cur.execute(
+                    f"insert into {self.table(LEDGER)} values "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    ledger,
+                )
+            self.pg.commit()
+        except BaseException:
+            self.pg.rollback()
+            raise
+
+    def close(self) -> None:
+        self.pg.close()
+        self.duck.close()
+        self.tmp.cleanup()
+
+
+def check_written(result: FileResult, loaded: int, quarantined: int) -> None:
+    if (loaded, quarantined) != (result.loaded, result.quarantined) or not result.reconciles:
+        raise ReconciliationError(
+            f"{result.file}: {result.lines} lines read, but {loaded} rows written and "
+            f"{quarantined} quarantined (expected {result.loaded} + {result.quarantined} "
+            f"+ {result.blank} blank)"
+        )
+
+
+def open_sink(target: Target, schema: str) -> _Sink:
+    return DuckDBSink(target, schema) if target.type == "duckdb" else PostgresSink(target, schema)
+
+
+def load(
+    landing: Path,
+    target: Target,
+    schema: str = "raw",
+    tables: Iterable[str] | None = None,
+    progress: Callable[[FileResult], None] | None = None,
+) -> LoadSummary:
+    """Load every landing file not yet in the ledger. Failed files are reported, not raised."""
+    started = time.perf_counter()
+    batch_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    files = discover(landing, tables)
+    sink = open_sink(target, schema)
+    results: list[FileResult] = []
+    try:
+        for spec, path in files:
+            result = _load_file(sink, spec, path, landing, batch_id)
+            results.append(result)
+            if progress:
+                progress(result)
+    finally:
+        sink.close()
+    return LoadSummary(target.describe(), batch_id, results, time.perf_counter() - started)
+
+
+def _load_file(sink: _Sink, spec: TableSpec, path: Path, landing: Path, batch_id: str):
+    t0 = time.perf_counter()
+    relative = str(path.relative_to(landing))
+    sha, size, lines = file_facts(path)
+    result = FileResult(spec.name, relative, sha, "skipped", lines=lines)
+    if sink.is_loaded(spec.name, sha):
+        result.seconds = time.perf_counter() - t0
+        return result
+    started_at = datetime.now(UTC)
+    try:
+        validate_file(sink.validator, spec, path)
+        counts = sink.validator.execute(
+            "select count(*) filter (where _blank), count(*) filter (where _reason is null "
+            "and not _blank), count(*) filter (where _reason is not null) from _checked"
+        ).fetchone()
+        result.blank, result.loaded, result.quarantined = counts
+        result.reasons = Counter(
+            dict(
+                sink.validator.execute(
+                    "select _reason, count(*) from _checked where _reason is not null group by 1"
+                ).fetchall()
+            )
+        )
+        if spec.format == "csv":
+            # A CSV header is not a record; a quoted field may span lines.
+            result.lines = result.loaded + result.quarantined + result.blank
+        meta = sink.meta_select(batch_id, relative, datetime.now(UTC))
+        ledger = (
+            spec.name,
+            sha,
+            relative,
+            size,
+            batch_id,
+            result.lines,
+            result.loaded,
+            result.quarantined,
+            result.blank,
+            started_at,
+            datetime.now(UTC),
+        )
+        sink.write(spec, result, meta, ledger)
+        result.status = "loaded"
+    except Exception as exc:  # one bad file must not stop the others
+        result.status = "failed"
+        result.error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+        log.error("%s: %s", relative, result.error)
+    result.seconds = time.perf_counter() - t0
+    return result

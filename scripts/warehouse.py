@@ -1,0 +1,122 @@
+"""The active dbt target, read from the project's profiles.yml, and connections to it.
+
+The commands talk to the same database dbt builds in, so one setting (`DBT_TARGET` or
+`--target`) switches every step between DuckDB and Postgres. The profile is rendered with
+the same `env_var()` semantics as dbt; secrets stay in the environment and are never
+printed (see `Target.describe`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from scripts.errors import UserError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROFILE_NAME = "email_personalization"
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    type: str  # "duckdb" or "postgres"
+    config: dict[str, Any]
+
+    def describe(self) -> str:
+        """A one-line description with no secret in it."""
+        if self.type == "duckdb":
+            return f"{self.name} (duckdb: {self.config['path']})"
+        cfg = self.config
+        return (
+            f"{self.name} (postgres: {cfg.get('user')}@{cfg.get('host')}:{cfg.get('port')}"
+            f"/{cfg.get('dbname')})"
+        )
+
+
+def _env_var(name: str, default: str | None = None) -> str:
+    if name in os.environ:
+        return os.environ[name]
+    if default is not None:
+        return default
+    raise UserError(f"environment variable {name} is not set (see .env.example)")
+
+
+def _render(value: Any) -> Any:
+    if isinstance(value, str) and "{{" in value:
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+        env.filters["as_number"] = lambda v: float(v) if "." in str(v) else int(v)
+        env.filters["as_bool"] = lambda v: str(v).lower() in ("true", "1", "yes")
+        return env.from_string(value).render(env_var=_env_var)
+    return value
+
+
+def load_target(target: str | None = None, project_dir: Path = PROJECT_DIR) -> Target:
+    """The target dbt would use: `target` if given, else the profile's default."""
+    profiles_dir = Path(os.environ.get("DBT_PROFILES_DIR", project_dir))
+    path = profiles_dir / "profiles.yml"
+    if not path.exists():
+        raise UserError(f"no profiles.yml in {profiles_dir}")
+    profiles = yaml.safe_load(path.read_text())
+    profile = profiles.get(PROFILE_NAME)
+    if not profile:
+        raise UserError(f"{path} has no profile named {PROFILE_NAME}")
+    name = target or _render(profile.get("target", "dev"))
+    outputs = profile.get("outputs", {})
+    if name not in outputs:
+        raise UserError(f"target {name!r} not in {path} (have: {', '.join(outputs)})")
+    # Only the fields we use are rendered, so an unset variable of another target
+    # (the Postgres password while working on DuckDB) is not an error.
+    raw = outputs[name]
+    config = {key: _render(value) for key, value in raw.items()}
+    kind = config.get("type")
+    if kind not in ("duckdb", "postgres"):
+        raise UserError(f"target {name!r} has type {kind!r}; mailpipe supports duckdb, postgres")
+    if kind == "duckdb":
+        db_path = Path(config.get("path", ":memory:"))
+        if not db_path.is_absolute():
+            db_path = project_dir / db_path
+        config["path"] = str(db_path)
+    else:
+        config["port"] = int(config.get("port", 5432))
+    return Target(name=name, type=kind, config=config)
+
+
+def connect_duckdb(target: Target, read_only: bool = False):  # -> duckdb.DuckDBPyConnection
+    import duckdb
+
+    path = Path(target.config["path"])
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set timezone = 'UTC'")
+    return con
+
+
+def connect_postgres(target: Target):  # -> psycopg2 connection
+    import psycopg2
+
+    cfg = target.config
+    try:
+        con = psycopg2.connect(
+            host=cfg.get("host"),
+            port=cfg.get("port"),
+            user=cfg.get("user"),
+            password=cfg.get("password"),
+            dbname=cfg.get("dbname"),
+            sslmode=cfg.get("sslmode", "prefer"),
+            connect_timeout=int(cfg.get("connect_timeout", 10)),
+            application_name="mailpipe",
+        )
+    except psycopg2.OperationalError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
+        raise UserError(f"cannot connect to {target.describe()}: {first_line}") from None
+    with con.cursor() as cur:
+        cur.execute("set time zone 'UTC'")
+    con.commit()
+    return con
