@@ -88,7 +88,8 @@ def built_tables(target: Target) -> list[tuple[str, str, int]]:
     """(layer, relation, rows) for every relation dbt built, read from the warehouse."""
     rows: list[tuple[str, str, int]] = []
     if target.type == "duckdb":
-        con = connect_duckdb(target, read_only=True)
+        # dbt still holds the file open in this process: same configuration (read-write).
+        con = connect_duckdb(target)
         query = (
             "select table_schema, table_name from information_schema.tables "
             "where table_schema like ? order by 1, 2"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 from collections import defaultdict
@@ -42,6 +43,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--tables", nargs="+", metavar="TABLE", help="load only these tables (default: all)"
+    )
+    parser.add_argument(
+        "--json", type=Path, metavar="PATH", help="also write the summary as JSON to PATH"
     )
     parser.set_defaults(func=_cli)
 
@@ -96,4 +100,6 @@ def _cli(args: argparse.Namespace) -> int:
     if any(f.status == "loaded" for f in summary.files):
         print(reconciliation_table(summary))
     print(summary.line())
+    if args.json:
+        args.json.write_text(json.dumps(summary.as_dict(), indent=2) + "\n")
     return 1 if summary.failed else 0

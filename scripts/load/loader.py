@@ -97,6 +97,21 @@ class LoadSummary:
     def failed(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "failed"]
 
+    def as_dict(self) -> dict:
+        """Machine-readable totals (for benchmarks and schedulers)."""
+        return {
+            "target": self.target,
+            "batch_id": self.batch_id,
+            "seconds": round(self.seconds, 3),
+            "files_loaded": sum(1 for f in self.files if f.status == "loaded"),
+            "files_skipped": sum(1 for f in self.files if f.status == "skipped"),
+            "files_failed": [{"file": f.file, "error": f.error} for f in self.failed],
+            "lines_read": self.total("lines"),
+            "rows_loaded": self.total("loaded"),
+            "rows_quarantined": self.total("quarantined"),
+            "blank_lines": self.total("blank"),
+        }
+
     def line(self) -> str:
         loaded = [f for f in self.files if f.status == "loaded"]
         skipped = sum(1 for f in self.files if f.status == "skipped")

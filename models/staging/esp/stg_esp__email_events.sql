@@ -43,18 +43,15 @@ events_renamed as (
         {{ normalize_email('email') }} as email,
         {{ epoch_to_timestamp('event_epoch') }} as occurred_at,
         event as platform_event_type,
-        case event
-            when 'processed' then 'send'
-            when 'delivered' then 'deliver'
-            when 'open' then 'open'
-            when 'click' then 'click'
-            when 'bounce' then
-                case when bounce_type = 'blocked' then 'bounce_soft' else 'bounce_hard' end
-            when 'dropped' then 'dropped'
-            when 'deferred' then 'deferred'
-            when 'spamreport' then 'complaint'
-            when 'unsubscribe' then 'unsubscribe'
-            when 'group_unsubscribe' then 'unsubscribe'
+        case
+            when event = 'processed' then 'send'
+            when event = 'delivered' then 'deliver'
+            when event = 'bounce' and bounce_type = 'blocked' then 'bounce_soft'
+            when event = 'bounce' then 'bounce_hard'
+            when event = 'spamreport' then 'complaint'
+            when event = 'group_unsubscribe' then 'unsubscribe'
+            when event in ('open', 'click', 'dropped', 'deferred', 'unsubscribe')
+                then event
         end as event_type,
         campaign_id,
         variant as campaign_variant,

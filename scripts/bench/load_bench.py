@@ -1,0 +1,223 @@
+"""Benchmark: generate and load at several scales, on DuckDB and Postgres.
+
+Each step runs as its own process (as a user would run it), timed on the wall clock, with
+its peak resident memory read from the kernel (wait4). Results go to a JSON file and a
+markdown table with the machine's description. Postgres figures are for the loader
+process; the server's own memory is not counted.
+
+    python -m scripts.bench.load_bench --scales 100000 1000000 --engines duckdb postgres
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from scripts.warehouse import PROJECT_DIR
+
+DOCS = PROJECT_DIR / "docs"
+
+
+@dataclass
+class Step:
+    step: str
+    engine: str
+    customers: int
+    seconds: float
+    rows: int
+    rows_per_second: float
+    peak_rss_mb: float
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a command; return wall seconds, peak RSS in MB (it and its children), stdout."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, stdout=out, stderr=sys.stderr)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{text[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024, text
+
+
+def machine() -> dict[str, str]:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor()
+    memory = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        memory = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    import duckdb
+
+    pg = shutil.which("postgres") or shutil.which("psql")
+    pg_version = ""
+    if pg:
+        pg_version = subprocess.run([pg, "--version"], capture_output=True, text=True).stdout
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "postgres": pg_version.strip(),
+    }
+
+
+def bench(scales: list[int], engines: list[str], workers: int, work: Path) -> list[Step]:
+    steps: list[Step] = []
+    py = sys.executable
+    base_env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    for customers in scales:
+        landing = work / f"landing-{customers}"
+        if landing.exists():
+            shutil.rmtree(landing)
+        seconds, rss, _ = run_measured(
+            [
+                py,
+                "-m",
+                "scripts",
+                "-q",
+                "generate",
+                "--customers",
+                str(customers),
+                "--workers",
+                str(workers),
+                "--out",
+                str(landing),
+            ],
+            base_env,
+        )
+        manifest = json.loads((landing / "_manifest.json").read_text())
+        rows = sum(manifest["rows_by_table"].values())
+        steps.append(Step("generate", "-", customers, seconds, rows, rows / seconds, rss))
+        print(
+            f"generate {customers:>9,}: {rows:,} records in {seconds:.1f} s "
+            f"({rows / seconds:,.0f}/s), peak {rss:,.0f} MB",
+            flush=True,
+        )
+        for engine in engines:
+            env = dict(base_env)
+            summary_path = work / f"load-{engine}-{customers}.json"
+            if engine == "duckdb":
+                db = work / f"bench-{customers}.duckdb"
+                db.unlink(missing_ok=True)
+                env.update(DBT_TARGET="dev", MAILPIPE_DUCKDB_PATH=str(db))
+                schema = "raw"
+            else:
+                env["DBT_TARGET"] = "prod"
+                schema = f"raw_bench_{customers}"
+                _drop_pg_schema(schema, env)
+            seconds, rss, _ = run_measured(
+                [
+                    py,
+                    "-m",
+                    "scripts",
+                    "-q",
+                    "load",
+                    "--landing",
+                    str(landing),
+                    "--schema",
+                    schema,
+                    "--json",
+                    str(summary_path),
+                ],
+                env,
+            )
+            summary = json.loads(summary_path.read_text())
+            lines = summary["lines_read"]
+            steps.append(Step("load", engine, customers, seconds, lines, lines / seconds, rss))
+            print(
+                f"load {engine:<8} {customers:>9,}: {lines:,} lines in {seconds:.1f} s "
+                f"({lines / seconds:,.0f} rows/s), peak {rss:,.0f} MB",
+                flush=True,
+            )
+            if engine == "postgres":
+                _drop_pg_schema(schema, env)
+            else:
+                db.unlink(missing_ok=True)
+        shutil.rmtree(landing)
+    return steps
+
+
+def _drop_pg_schema(schema: str, env: dict[str, str]) -> None:
+    from scripts.warehouse import connect_postgres, load_target
+
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        con = connect_postgres(load_target("prod"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    with con.cursor() as cur:
+        cur.execute(f'drop schema if exists "{schema}" cascade')
+    con.commit()
+    con.close()
+
+
+def markdown(steps: list[Step], facts: dict[str, str]) -> str:
+    rows = [
+        "| step | engine | customers | rows | seconds | rows/s | peak memory (MB) |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in steps:
+        rows.append(
+            f"| {s.step} | {s.engine} | {s.customers:,} | {s.rows:,} | {s.seconds:.1f} | "
+            f"{s.rows_per_second:,.0f} | {s.peak_rss_mb:,.0f} |"
+        )
+    machine_line = ", ".join(f"{k}: {v}" for k, v in facts.items() if v)
+    return "\n".join(rows) + f"\n\nMachine: {machine_line}.\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench.load_bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--scales", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--engines", nargs="+", default=["duckdb", "postgres"], choices=["duckdb", "postgres"]
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mailpipe-bench")
+    parser.add_argument("--json", type=Path, default=DOCS / "benchmarks-load.json")
+    parser.add_argument(
+        "--markdown", type=Path, default=None, help="also write the markdown table to this file"
+    )
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    facts = machine()
+    steps = bench(args.scales, args.engines, args.workers, args.work)
+    args.json.write_text(
+        json.dumps({"machine": facts, "steps": [asdict(s) for s in steps]}, indent=2) + "\n"
+    )
+    table = markdown(steps, facts)
+    print("\n" + table)
+    if args.markdown:
+        args.markdown.write_text(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,75 @@
+"""The command line: every subcommand has help; user errors are one clear line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from scripts.warehouse import PROJECT_DIR, load_target
+
+
+def mailpipe(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "scripts", *args],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("command", ["generate", "load", "run"])
+def test_every_subcommand_has_help(command):
+    result = mailpipe(command, "--help")
+    assert result.returncode == 0
+    assert f"usage: mailpipe {command}" in result.stdout
+
+
+def test_missing_landing_folder_is_a_clear_error(tmp_path):
+    env = dict(os.environ, MAILPIPE_DUCKDB_PATH=str(tmp_path / "x.duckdb"), DBT_TARGET="dev")
+    result = mailpipe("load", "--landing", str(tmp_path / "nowhere"), env=env)
+    assert result.returncode == 2
+    assert "landing folder" in result.stderr and "does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_prod_target_names_the_missing_variable(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("MAILPIPE_PG_"):
+            monkeypatch.delenv(name)
+    from scripts.errors import UserError
+
+    with pytest.raises(UserError, match="MAILPIPE_PG_HOST"):
+        load_target("prod")
+
+
+def test_target_description_never_shows_the_password(monkeypatch):
+    values = {
+        "MAILPIPE_PG_HOST": "db.internal",
+        "MAILPIPE_PG_PORT": "5433",
+        "MAILPIPE_PG_USER": "loader",
+        "MAILPIPE_PG_DATABASE": "warehouse",
+        "MAILPIPE_PG_SCHEMA": "analytics",
+        "MAILPIPE_PG_SSLMODE": "require",
+        "DBT_ENV_SECRET_PG_PASSWORD": "s3cret-value",
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    target = load_target("prod")
+    assert target.config["port"] == 5433 and target.config["password"] == "s3cret-value"
+    assert "s3cret" not in target.describe()
+    assert target.describe() == "prod (postgres: loader@db.internal:5433/warehouse)"
+
+
+def test_default_target_is_duckdb_and_env_switches_it(monkeypatch):
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    assert load_target().type == "duckdb"
+    monkeypatch.setenv("DBT_TARGET", "nope")
+    from scripts.errors import UserError
+
+    with pytest.raises(UserError, match="target 'nope'"):
+        load_target()
