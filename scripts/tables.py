@@ -31,7 +31,7 @@ class Column:
     type: str = "text"
     path: str | None = None  # JSON path, dotted; defaults to the column name
     required: bool = False
-    required_when: str | None = None  # SQL condition on other columns' text values
+    required_when: str | None = None  # SQL on other columns' text values, names quoted
     accepted: tuple[str, ...] = ()
     is_email: bool = False
     non_negative: bool = False
@@ -100,8 +100,8 @@ SPECS: tuple[TableSpec, ...] = (
             c("transaction", "json"),
         ),
         (
-            Checks("after.customer_id", required_when="op <> 'd'"),
-            Checks("before.customer_id", required_when="op = 'd'"),
+            Checks("after.customer_id", required_when="\"op\" <> 'd'"),
+            Checks("before.customer_id", required_when="\"op\" = 'd'"),
             Checks("after.email", is_email=True),
             Checks("after.updated_at", "timestamp"),
         ),
@@ -244,7 +244,7 @@ SPECS: tuple[TableSpec, ...] = (
             c("message_id", path="messageId", required=True),
             c("anonymous_id", path="anonymousId"),
             c("user_id", path="userId"),
-            c("event", required_when="type = 'track'"),
+            c("event", required_when="\"type\" = 'track'"),
             c("name"),
             c("properties", "json"),
             c("traits", "json"),

@@ -45,6 +45,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--tables", nargs="+", metavar="TABLE", help="load only these tables (default: all)"
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="files loaded at once, each on its own connection (default: one per core)",
+    )
+    parser.add_argument(
         "--json", type=Path, metavar="PATH", help="also write the summary as JSON to PATH"
     )
     parser.set_defaults(func=_cli)
@@ -96,7 +102,9 @@ def reconciliation_table(summary: LoadSummary) -> str:
 def _cli(args: argparse.Namespace) -> int:
     target = load_target(args.target)
     log.info("loading %s into %s, schema %s", args.landing, target.describe(), args.schema)
-    summary = load(args.landing, target, args.schema, args.tables, progress=_progress)
+    summary = load(
+        args.landing, target, args.schema, args.tables, progress=_progress, workers=args.workers
+    )
     if any(f.status == "loaded" for f in summary.files):
         print(reconciliation_table(summary))
     print(summary.line())

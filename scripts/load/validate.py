@@ -1,9 +1,12 @@
 """Validate one landing file in DuckDB and split it into loadable and quarantined records.
 
-Everything happens in one set-based pass per file (DuckDB's native readers and vectorised
+Everything happens in set-based passes per file (DuckDB's native readers and vectorised
 JSON functions), never record by record in Python. The result is a temporary table
-`_checked` with, per record, its line number, original text, the text value of each
-column and the quarantine reason (null when the record loads).
+`_checked` with, per record: its line number, the raw table's columns already cast to
+their types, `_extra` (keys beyond the declared columns), and for a record that breaks a
+rule, `_reason`, `_detail` and its original text `_raw_text`.
+
+Each value is cast once: the cast that validates it is the value that is loaded.
 """
 
 from __future__ import annotations
@@ -11,10 +14,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.tables import REASONS, Checks, Column, TableSpec
+from scripts.tables import REASONS, TableSpec
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 EPOCH_RANGE = {"epoch_s": (0, 4_102_444_800), "epoch_ms": (0, 4_102_444_800_000)}
+TIME_TYPES = ("timestamp", "date", "epoch_s", "epoch_ms")
+CASTS = {
+    "bigint": "bigint",
+    "epoch_s": "bigint",
+    "epoch_ms": "bigint",
+    "double": "double",
+    "boolean": "boolean",
+    "timestamp": "timestamptz",
+    "date": "date",
+}
 
 
 def quote(identifier: str) -> str:
@@ -31,35 +44,46 @@ def json_path(path: str) -> str:
 
 @dataclass(frozen=True)
 class Rule:
-    """One value to check: a raw column or a nested JSON path checked in place."""
+    """One value to check: a raw column, or a nested JSON path checked in place."""
 
-    ref: str  # SQL identifier of the text value in the `vals` CTE
-    label: str  # what the detail message names
+    name: str  # output column name (raw column), or _check_<i>
+    path: str  # where the value is in the record
     type: str
-    required: bool
-    required_when: str | None
-    accepted: tuple[str, ...]
-    is_email: bool
-    non_negative: bool
+    required: bool = False
+    required_when: str | None = None
+    accepted: tuple[str, ...] = ()
+    is_email: bool = False
+    non_negative: bool = False
+    is_column: bool = True
+
+    @property
+    def text(self) -> str:
+        """The value as text (or JSON text)."""
+        return quote(f"_v_{self.name}")
+
+    @property
+    def typed(self) -> str:
+        """The value cast to its type (null when the cast fails)."""
+        return quote(f"_t_{self.name}")
 
 
-def _rules(spec: TableSpec) -> list[Rule]:
-    rules = [
+def rules(spec: TableSpec) -> list[Rule]:
+    out = [
         Rule(
-            quote(col.name),
-            col.source_path,
-            col.type,
-            col.required,
-            col.required_when,
-            col.accepted,
-            col.is_email,
-            col.non_negative,
+            c.name,
+            c.source_path,
+            c.type,
+            c.required,
+            c.required_when,
+            c.accepted,
+            c.is_email,
+            c.non_negative,
         )
-        for col in spec.columns
+        for c in spec.columns
     ]
-    rules += [
+    out += [
         Rule(
-            quote(f"_check_{i}"),
+            f"_check_{i}",
             chk.path,
             chk.type,
             False,
@@ -67,130 +91,107 @@ def _rules(spec: TableSpec) -> list[Rule]:
             (),
             chk.is_email,
             False,
+            is_column=False,
         )
         for i, chk in enumerate(spec.checks)
     ]
-    return rules
+    return out
 
 
-def _type_ok(ref: str, type_: str) -> str | None:
-    """SQL that is true when a non-null text value reads as its type (None: no check)."""
-    if type_ in ("text", "json"):
-        return None
-    if type_ in EPOCH_RANGE:
-        low, high = EPOCH_RANGE[type_]
-        return f"coalesce(try_cast({ref} as bigint) between {low} and {high}, false)"
-    sql_type = {
-        "bigint": "bigint",
-        "double": "double",
-        "boolean": "boolean",
-        "timestamp": "timestamptz",
-        "date": "date",
-    }[type_]
-    return f"try_cast({ref} as {sql_type}) is not null"
+def _typed_expr(rule: Rule) -> str:
+    if rule.type in CASTS:
+        return f"try_cast({rule.text} as {CASTS[rule.type]})"
+    return rule.text
 
 
-def reason_case(spec: TableSpec, json_types: dict[str, str]) -> str:
-    """SQL for `reason:detail` of the first rule a record breaks, in order of precedence."""
-    rules = _rules(spec)
-    whens: list[tuple[str, str, str]] = [("not _parsed", "malformed", "'not a JSON object'")]
-    for rule in rules:
+def verdict_case(spec: TableSpec, first_when: tuple[str, str, str] | None) -> str:
+    """SQL for `reason:detail` of the first rule a record breaks, in order of precedence.
+
+    `required_when` conditions name columns; they are evaluated on the text values.
+    """
+    all_rules = rules(spec)
+    whens: list[tuple[str, str, str]] = [first_when] if first_when else []
+
+    def add(cond: str, reason: str, rule: Rule) -> None:
+        whens.append((cond, reason, literal(rule.path)))
+
+    for rule in all_rules:
         if rule.required:
-            whens.append((f"{rule.ref} is null", "missing_key", literal(rule.label)))
+            add(f"{rule.text} is null", "missing_key", rule)
         elif rule.required_when:
-            whens.append(
-                (
-                    f"{rule.ref} is null and ({rule.required_when})",
-                    "missing_key",
-                    literal(rule.label),
-                )
+            condition = rule.required_when
+            for other in all_rules:
+                condition = condition.replace(quote(other.name), other.text)
+            add(f"{rule.text} is null and ({condition})", "missing_key", rule)
+    for rule in all_rules:
+        if rule.type in EPOCH_RANGE:
+            low, high = EPOCH_RANGE[rule.type]
+            add(
+                f"{rule.text} is not null and not coalesce({rule.typed} between {low} and "
+                f"{high}, false)",
+                "bad_timestamp",
+                rule,
             )
-    for rule in rules:
-        check = _type_ok(rule.ref, rule.type)
-        if check and rule.type in ("timestamp", "date", "epoch_s", "epoch_ms"):
-            whens.append(
-                (f"{rule.ref} is not null and not ({check})", "bad_timestamp", literal(rule.label))
+        elif rule.type in TIME_TYPES:
+            add(f"{rule.text} is not null and {rule.typed} is null", "bad_timestamp", rule)
+    for rule in all_rules:
+        if rule.type in ("bigint", "double", "boolean"):
+            add(f"{rule.text} is not null and {rule.typed} is null", "wrong_type", rule)
+        elif rule.type == "json":
+            add(
+                f"{rule.text} is not null and left({rule.text}, 1) not in ('{{', '[')",
+                "wrong_type",
+                rule,
             )
-    for rule in rules:
-        check = _type_ok(rule.ref, rule.type)
-        if check and rule.type in ("bigint", "double", "boolean"):
-            whens.append(
-                (f"{rule.ref} is not null and not ({check})", "wrong_type", literal(rule.label))
-            )
-        elif rule.type == "json" and rule.ref in json_types:
-            kind = json_types[rule.ref]
-            whens.append(
-                (
-                    f"{kind} is not null and {kind} not in ('{{', '[')",
-                    "wrong_type",
-                    literal(rule.label),
-                )
-            )
-    for rule in rules:
+    for rule in all_rules:
         if rule.accepted:
             values = ", ".join(literal(v) for v in rule.accepted)
-            whens.append(
-                (
-                    f"{rule.ref} is not null and {rule.ref} not in ({values})",
-                    "unknown_value",
-                    literal(rule.label),
-                )
-            )
-    for rule in rules:
+            add(f"{rule.text} not in ({values})", "unknown_value", rule)
+    for rule in all_rules:
         if rule.is_email:
-            whens.append(
-                (
-                    f"{rule.ref} is not null and not regexp_full_match(trim({rule.ref}), "
-                    f"{literal(EMAIL_PATTERN)})",
-                    "invalid_email",
-                    literal(rule.label),
-                )
+            add(
+                f"not regexp_full_match(trim({rule.text}), {literal(EMAIL_PATTERN)})",
+                "invalid_email",
+                rule,
             )
-    for rule in rules:
+    for rule in all_rules:
         if rule.non_negative:
-            whens.append(
-                (f"try_cast({rule.ref} as double) < 0", "negative_amount", literal(rule.label))
-            )
-    assert [w[1] for w in whens] == sorted((w[1] for w in whens), key=REASONS.index)
-    return "case " + " ".join(f"when {cond} then '{r}:' || {d}" for cond, r, d in whens) + " end"
+            add(f"{rule.typed} < 0", "negative_amount", rule)
+    reasons = [w[1] for w in whens]
+    assert reasons == sorted(reasons, key=REASONS.index), reasons
+    return "case " + " ".join(f"when {c} then '{r}:' || {d}" for c, r, d in whens) + " end"
 
 
-def _value_expr(path: str, top_json: set[str]) -> str:
-    """SQL for the text value at a dotted path, read from the parsed struct `_s`."""
-    top, _, rest = path.partition(".")
-    if not rest:
-        return f"_s.{quote(top)}"
-    return f"json_extract_string(_s.{quote(top)}, {literal(json_path(rest))})"
+def _outputs(spec: TableSpec) -> str:
+    cols = ", ".join(f"{r.typed} as {quote(r.name)}" for r in rules(spec) if r.is_column)
+    return f"""
+    _line_number,
+    _blank,
+    split_part(_verdict, ':', 1) as _reason,
+    nullif(substr(_verdict, strpos(_verdict, ':') + 1), '') as _detail,
+    case when _verdict is not null then _raw_text end as _raw_text,
+    _extra,
+    {cols}"""
 
 
-def _jsonl_sql(spec: TableSpec, path: Path) -> str:
-    columns: list[Column] = list(spec.columns)
-    checks: list[Checks] = list(spec.checks)
-    paths = [col.source_path for col in columns] + [chk.path for chk in checks]
-    top_keys = sorted({p.split(".")[0] for p in paths})
-    # Each line is parsed once into a struct of its top-level keys: text for scalars,
-    # JSON text for objects, arrays and the parents of nested paths.
-    top_json = {p.split(".")[0] for p in paths if "." in p}
-    top_json |= {col.source_path for col in columns if col.type == "json"}
-    structure = (
-        "{"
-        + ", ".join(f'"{k}": "{"JSON" if k in top_json else "VARCHAR"}"' for k in top_keys)
-        + "}"
-    )
-    json_cols = [col for col in columns if col.type == "json"]
-    json_types = {quote(col.name): f"left({quote(col.name)}, 1)" for col in json_cols}
-    verdict = reason_case(spec, json_types)
-    value_cols = [
-        f"{_value_expr(col.source_path, top_json)} as {quote(col.name)}" for col in columns
-    ]
-    value_cols += [
-        f"{_value_expr(chk.path, top_json)} as {quote(f'_check_{i}')}"
-        for i, chk in enumerate(checks)
-    ]
-    known = "{" + ", ".join(f'"{k}": null' for k in top_keys) + "}"
-    known_keys = ", ".join(literal(k) for k in top_keys)
-    # Lines are split into a table first: what follows then runs in parallel over its
-    # row groups (straight after the unnest of one file it would run on one thread).
+def _lines_sql(path: Path, exact: bool) -> str:
+    """Statements that fill `_lines(_line_number, _raw_text)` with the file's lines.
+
+    The fast path is DuckDB's CSV reader with one column and no quoting; it runs in
+    parallel but treats a carriage return as a line end and splits at control character
+    0x01, so files that contain either take the exact path (the whole file split on
+    newlines), which is slower but reads any bytes.
+    """
+    if not exact:
+        return f"""
+create or replace temp table _lines as
+select row_number() over () as _line_number, coalesce(line, '') as _raw_text
+from read_csv(
+    {literal(str(path))}, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\\x01',
+    quote = '', escape = '', new_line = '\\n', auto_detect = false, strict_mode = false,
+    max_line_size = 67108864
+);
+"""
     return f"""
 create or replace temp table _lines as
 with file as (
@@ -198,9 +199,7 @@ with file as (
     from read_text({literal(str(path))})
 ),
 physical as (
-    select
-        unnest(lines) as _line,
-        generate_subscripts(lines, 1) as _line_number
+    select unnest(lines) as _line, generate_subscripts(lines, 1) as _line_number
     from file
 )
 select _line_number, rtrim(_line, chr(13)) as _raw_text
@@ -209,14 +208,40 @@ from physical;
 -- a file that ends with a newline has no line after it
 delete from _lines
 where _raw_text = '' and _line_number = (select max(_line_number) from _lines);
+"""
 
+
+def _jsonl_sql(spec: TableSpec, path: Path, exact: bool) -> str:
+    all_rules = rules(spec)
+    top_keys = sorted({r.path.split(".")[0] for r in all_rules})
+    # Each line is parsed once into a struct of its top-level keys: text for scalars, JSON
+    # text for objects, arrays and the parents of nested paths.
+    top_json = {r.path.split(".")[0] for r in all_rules if "." in r.path}
+    top_json |= {r.path for r in all_rules if r.type == "json"}
+    structure = (
+        "{"
+        + ", ".join(f'"{k}": "{"JSON" if k in top_json else "VARCHAR"}"' for k in top_keys)
+        + "}"
+    )
+
+    def text_expr(rule: Rule) -> str:
+        top, _, rest = rule.path.partition(".")
+        if not rest:
+            return f"_s.{quote(top)}"
+        return f"json_extract_string(_s.{quote(top)}, {literal(json_path(rest))})"
+
+    texts = ",\n        ".join(f"{text_expr(r)} as {r.text}" for r in all_rules)
+    typed = ",\n        ".join(f"{_typed_expr(r)} as {r.typed}" for r in all_rules)
+    verdict = verdict_case(spec, ("not _parsed", "malformed", "'not a JSON object'"))
+    known = "{" + ", ".join(f'"{k}": null' for k in top_keys) + "}"
+    known_keys = ", ".join(literal(k) for k in top_keys)
+    return (
+        _lines_sql(path, exact)
+        + f"""
 create or replace temp table _checked as
-with lines as (
-    select * from _lines
-),
-valid as (
-    -- Valid JSON that starts with {{ is an object. (A case, not try(): try() evaluates
-    -- row by row and costs five times as much.)
+with valid as (
+    -- Valid JSON that starts with {{ is an object. (A case below, not try(): try()
+    -- evaluates row by row and costs five times as much.)
     select
         _line_number,
         _raw_text,
@@ -224,19 +249,26 @@ valid as (
         json_valid(_raw_text)
         and left(ltrim(_raw_text), 1) = '{{'
         and strpos(_raw_text, '\\u0000') = 0 as _parsed
-    from lines
+    from _lines
 ),
-extracted as (
+parsed as (
     select
         *,
         case when _parsed then json_transform(_raw_text, {literal(structure)}) end as _s,
         case when _parsed then json_keys(_raw_text) end as _keys
     from valid
 ),
-vals as (
+texts as (
     select
-        _line_number, _raw_text, _blank, _parsed, _keys, {", ".join(value_cols)}
-    from extracted
+        _line_number, _raw_text, _blank, _parsed, _keys,
+        {texts}
+    from parsed
+),
+typed as (
+    select
+        *,
+        {typed}
+    from texts
 ),
 verdicts as (
     select
@@ -246,39 +278,31 @@ verdicts as (
             when not list_has_all([{known_keys}], _keys)
                 then json_merge_patch(_raw_text, {literal(known)})
         end as _extra
-    from vals
+    from typed
 )
-select
-    * exclude (_verdict, _keys),
-    split_part(_verdict, ':', 1) as _reason,
-    nullif(substr(_verdict, strpos(_verdict, ':') + 1), '') as _detail
+select {_outputs(spec)}
 from verdicts
 """
+    )
 
 
-def _csv_sql(spec: TableSpec, path: Path, header: list[str]) -> str:
-    known = {col.source_path for col in spec.columns}
-    extras = [h for h in header if h not in known]
-    verdict = reason_case(spec, {})
-    value_cols = [
-        (
-            f"{quote(col.source_path)} as {quote(col.name)}"
-            if col.source_path in header
-            else f"null::varchar as {quote(col.name)}"
-        )
-        for col in spec.columns
-    ]
+def _csv_sql(spec: TableSpec, header: list[str]) -> str:
+    all_rules = rules(spec)
+    extras = [h for h in header if h not in {r.path for r in all_rules}]
+    texts = ",\n        ".join(
+        f"{quote(r.path) if r.path in header else 'null::varchar'} as {r.text}" for r in all_rules
+    )
+    typed = ",\n        ".join(f"{_typed_expr(r)} as {r.typed}" for r in all_rules)
     extra = (
         "json_object(" + ", ".join(f"{literal(h)}, {quote(h)}" for h in extras) + ")"
         if extras
         else "null::json"
     )
+    record = "json_object(" + ", ".join(f"{literal(h)}, {quote(h)}" for h in header) + ")"
+    verdict = verdict_case(spec, None)
     return f"""
 create or replace temp table _checked as
-with rows_read as (
-    select * from _csv_rows
-),
-rejected as (
+with rejected as (
     select distinct line as _line_number, csv_line as _raw_text
     from _rejects
 ),
@@ -287,47 +311,59 @@ rejected_ranked as (
     from rejected
 ),
 accepted as (
+    -- physical line of the n-th accepted record: header, n, and the rejects before it
     select
         *,
         1 + _seq + (
-            select count(*) from rejected_ranked where _accepted_before < rows_read._seq
-        ) as _line_number,
-        {extra} as _extra
-    from rows_read
+            select count(*) from rejected_ranked where _accepted_before < _csv_rows._seq
+        ) as _line_number
+    from _csv_rows
 ),
-vals as (
+texts as (
     select
         _line_number,
-        cast(json_object({", ".join(f"{literal(h)}, {quote(h)}" for h in header)}) as varchar)
-            as _raw_text,
+        cast({record} as varchar) as _raw_text,
         false as _blank,
-        true as _parsed,
-        _extra,
-        {", ".join(value_cols)}
+        {extra} as _extra,
+        {texts}
     from accepted
+),
+typed as (
+    select
+        *,
+        {typed}
+    from texts
+),
+verdicts as (
+    select *, {verdict} as _verdict
+    from typed
 )
-select
-    * exclude (_verdict),
-    split_part(_verdict, ':', 1) as _reason,
-    nullif(substr(_verdict, strpos(_verdict, ':') + 1), '') as _detail
-from (select *, {verdict} as _verdict from vals)
+select {_outputs(spec)}
+from verdicts
 union all by name
 select
-    _line_number, _raw_text, false as _blank, false as _parsed,
-    'malformed' as _reason, 'CSV record does not match the header' as _detail
+    _line_number,
+    false as _blank,
+    'malformed' as _reason,
+    'CSV record does not match the header' as _detail,
+    _raw_text
 from rejected
 """
 
 
-def validate_file(con, spec: TableSpec, path: Path) -> None:  # con: duckdb connection
-    """Create the temp table `_checked` for one file in the given DuckDB connection."""
+def validate_file(con, spec: TableSpec, path: Path, exact: bool = False) -> None:
+    """Create the temp table `_checked` for one file in the given DuckDB connection.
+
+    `exact`: read JSONL lines with the exact (slower) reader; required when the file
+    contains carriage returns or control character 0x01 (see `_lines_sql`).
+    """
     if spec.format == "jsonl":
-        con.execute(_jsonl_sql(spec, path))
+        con.execute(_jsonl_sql(spec, path, exact))
         return
     con.execute("drop table if exists _rejects; drop table if exists _rejects_scan")
     header = read_csv_header(path)
     columns = "{" + ", ".join(f"{literal(h)}: 'VARCHAR'" for h in header) + "}"
-    # Read first, so that the rejects table exists when the checks below are bound.
+    # Read first, so that the rejects table exists when the checks are bound.
     con.execute(
         "create or replace temp table _csv_rows as "
         "select row_number() over () as _seq, * from read_csv(?, header = true, "
@@ -336,7 +372,7 @@ def validate_file(con, spec: TableSpec, path: Path) -> None:  # con: duckdb conn
         "rejects_table = '_rejects', rejects_scan = '_rejects_scan')",
         [str(path)],
     )
-    con.execute(_csv_sql(spec, path, header))
+    con.execute(_csv_sql(spec, header))
 
 
 def read_csv_header(path: Path) -> list[str]:
@@ -353,22 +389,6 @@ def read_csv_header(path: Path) -> list[str]:
     return header
 
 
-def typed_select(spec: TableSpec, engine: str) -> str:
-    """The select list that casts `_checked`'s text values to the raw table's types."""
-    parts = []
-    for col in spec.columns:
-        ref = quote(col.name)
-        expr = {
-            "text": ref,
-            "bigint": f"cast({ref} as bigint)",
-            "epoch_s": f"cast({ref} as bigint)",
-            "epoch_ms": f"cast({ref} as bigint)",
-            "double": f"cast({ref} as double)",
-            "boolean": f"cast({ref} as boolean)",
-            "timestamp": f"cast({ref} as timestamptz)",
-            "date": f"cast({ref} as date)",
-            "json": ref if engine == "postgres" else f"cast({ref} as json)",
-        }[col.type]
-        parts.append(f"{expr} as {ref}")
-    parts.append("_extra" if engine == "postgres" else "cast(_extra as json) as _extra")
-    return ", ".join(parts)
+def column_names(spec: TableSpec) -> list[str]:
+    """The raw table's columns as `_checked` holds them, already typed."""
+    return [c.name for c in spec.columns] + ["_extra"]

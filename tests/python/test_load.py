@@ -151,8 +151,10 @@ def test_a_file_that_does_not_reconcile_is_rolled_back(tmp_path, engine_env, sch
     write(tmp_path, "esp_email_events", "a.jsonl", event() + "\n")
 
     def lose_a_line(path):
-        sha, size, lines = real_facts(path)
-        return sha, size, lines + 1  # pretend the file had a line the reader did not see
+        facts = real_facts(path)  # pretend the file had a line the reader did not see
+        return loader_module.FileFacts(
+            facts.sha256, facts.size, facts.lines + 1, facts.needs_exact_reader
+        )
 
     real_facts = loader_module.file_facts
     monkeypatch.setattr(loader_module, "file_facts", lose_a_line)

@@ -53,7 +53,7 @@ def test_quarantine_matches_the_injected_bad_records(loaded, small_landing):
     read: dict[str, int] = {}
     for f in first.files:
         read[f.table] = read.get(f.table, 0) + f.lines
-    assert read == {table: facts["records"] for table, facts in truth.items()}
+    assert read == {table: facts["records"] for table, facts in truth.items() if facts["records"]}
 
 
 def test_loading_again_adds_nothing(loaded):
