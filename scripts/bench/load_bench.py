@@ -36,6 +36,7 @@ class Step:
     rows: int
     rows_per_second: float
     peak_rss_mb: float
+    storage_mb: float = 0.0
 
 
 def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
@@ -161,31 +162,50 @@ def bench(scales: list[int], engines: list[str], workers: int, work: Path) -> li
     return steps
 
 
-def _drop_pg_schema(schema: str, env: dict[str, str]) -> None:
+def _pg(env: dict[str, str]):
     from scripts.warehouse import connect_postgres, load_target
 
     saved = dict(os.environ)
     os.environ.update(env)
     try:
-        con = connect_postgres(load_target("prod"))
+        return connect_postgres(load_target("prod"))
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _drop_pg_schema(schema: str, env: dict[str, str]) -> None:
+    con = _pg(env)
     with con.cursor() as cur:
         cur.execute(f'drop schema if exists "{schema}" cascade')
     con.commit()
     con.close()
 
 
+def _pg_schema_mb(schema: str, env: dict[str, str]) -> float:
+    con = _pg(env)
+    with con.cursor() as cur:
+        cur.execute(
+            "select coalesce(sum(pg_total_relation_size(c.oid)), 0) from pg_class c "
+            "join pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = %s and c.relkind = 'r'",
+            (schema,),
+        )
+        size = cur.fetchone()[0]
+    con.close()
+    return float(size) / 2**20
+
+
 def markdown(steps: list[Step], facts: dict[str, str]) -> str:
     rows = [
-        "| step | engine | customers | rows | seconds | rows/s | peak memory (MB) |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| step | engine | customers | rows | seconds | rows/s | peak memory (MB) | stored (MB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s in steps:
+        stored = f"{s.storage_mb:,.0f}" if s.step == "load" else ""
         rows.append(
             f"| {s.step} | {s.engine} | {s.customers:,} | {s.rows:,} | {s.seconds:.1f} | "
-            f"{s.rows_per_second:,.0f} | {s.peak_rss_mb:,.0f} |"
+            f"{s.rows_per_second:,.0f} | {s.peak_rss_mb:,.0f} | {stored} |"
         )
     machine_line = ", ".join(f"{k}: {v}" for k, v in facts.items() if v)
     return "\n".join(rows) + f"\n\nMachine: {machine_line}.\n"
