@@ -147,6 +147,77 @@ def bench(scales: list[int], engines: list[str], workers: int, work: Path) -> li
                 env,
             )
             summary = json.loads(summary_path.read_text())
+            if summary["files_failed"]:
+                raise SystemExit(f"files failed to load: {summary['files_failed']}")
+            lines = summary["lines_read"]
+            if engine == "postgres":
+                storage = _pg_schema_mb(schema, env)
+                _drop_pg_schema(schema, env)
+            else:
+                storage = db.stat().st_size / 2**20
+                db.unlink(missing_ok=True)
+            steps.append(
+                Step("load", engine, customers, seconds, lines, lines / seconds, rss, storage)
+            )
+            print(
+                f"load {engine:<8} {customers:>9,}: {lines:,} lines in {seconds:.1f} s "
+                f"({lines / seconds:,.0f} rows/s), peak {rss:,.0f} MB, {storage:,.0f} MB stored",
+                flush=True,
+            )
+        shutil.rmtree(landing)
+        seconds, rss, _ = run_measured(
+            [
+                py,
+                "-m",
+                "scripts",
+                "-q",
+                "generate",
+                "--customers",
+                str(customers),
+                "--workers",
+                str(workers),
+                "--out",
+                str(landing),
+            ],
+            base_env,
+        )
+        manifest = json.loads((landing / "_manifest.json").read_text())
+        rows = sum(manifest["rows_by_table"].values())
+        steps.append(Step("generate", "-", customers, seconds, rows, rows / seconds, rss))
+        print(
+            f"generate {customers:>9,}: {rows:,} records in {seconds:.1f} s "
+            f"({rows / seconds:,.0f}/s), peak {rss:,.0f} MB",
+            flush=True,
+        )
+        for engine in engines:
+            env = dict(base_env)
+            summary_path = work / f"load-{engine}-{customers}.json"
+            if engine == "duckdb":
+                db = work / f"bench-{customers}.duckdb"
+                db.unlink(missing_ok=True)
+                env.update(DBT_TARGET="dev", MAILPIPE_DUCKDB_PATH=str(db))
+                schema = "raw"
+            else:
+                env["DBT_TARGET"] = "prod"
+                schema = f"raw_bench_{customers}"
+                _drop_pg_schema(schema, env)
+            seconds, rss, _ = run_measured(
+                [
+                    py,
+                    "-m",
+                    "scripts",
+                    "-q",
+                    "load",
+                    "--landing",
+                    str(landing),
+                    "--schema",
+                    schema,
+                    "--json",
+                    str(summary_path),
+                ],
+                env,
+            )
+            summary = json.loads(summary_path.read_text())
             lines = summary["lines_read"]
             steps.append(Step("load", engine, customers, seconds, lines, lines / seconds, rss))
             print(
