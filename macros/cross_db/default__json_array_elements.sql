@@ -1,0 +1,3 @@
+{% macro default__json_array_elements(json_column) -%}
+    jsonb_array_elements({{ json_column }})
+{%- endmacro %}

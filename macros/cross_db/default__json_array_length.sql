@@ -1,0 +1,3 @@
+{% macro default__json_array_length(json_column) -%}
+    jsonb_array_length({{ json_column }})
+{%- endmacro %}

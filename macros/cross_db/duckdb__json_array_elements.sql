@@ -1,0 +1,3 @@
+{% macro duckdb__json_array_elements(json_column) -%}
+    unnest(cast({{ json_column }} as json[]))
+{%- endmacro %}

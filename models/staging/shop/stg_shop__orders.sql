@@ -1,0 +1,73 @@
+{#- One row per order at its latest version (the version with the latest updated_at). -#}
+with
+
+source as (
+    select
+        order_id,
+        shop_customer_id,
+        email,
+        created_at,
+        updated_at,
+        cancelled_at,
+        status,
+        financial_status,
+        currency,
+        subtotal_amount,
+        discount_amount,
+        shipping_amount,
+        tax_amount,
+        total_amount,
+        discount_codes,
+        source_name,
+        shipping_address,
+        _loaded_at,
+        _source_file,
+        _line_number
+    from {{ source('shop', 'shop_orders') }}
+),
+
+versions_ranked as (
+    select
+        *,
+        row_number() over (
+            partition by order_id
+            order by
+                updated_at desc,
+                _loaded_at desc,
+                _source_file desc,
+                _line_number desc
+        ) as version_rank,
+        count(*) over (partition by order_id) as version_count
+    from source
+),
+
+orders_renamed as (
+    select
+        order_id,
+        shop_customer_id,
+        {{ normalize_email('email') }} as email,
+        email as email_as_entered,
+        shop_customer_id is null as is_guest_checkout,
+        {{ to_utc('created_at') }} as ordered_at,
+        {{ to_utc('updated_at') }} as updated_at,
+        {{ to_utc('cancelled_at') }} as cancelled_at,
+        status as order_status,
+        financial_status,
+        upper(currency) as currency,
+        coalesce(subtotal_amount, 0) as subtotal_amount,
+        coalesce(discount_amount, 0) as discount_amount,
+        coalesce(shipping_amount, 0) as shipping_amount,
+        coalesce(tax_amount, 0) as tax_amount,
+        total_amount,
+        discount_codes,
+        coalesce({{ json_array_length('discount_codes') }}, 0) > 0 as has_discount_code,
+        source_name as order_channel,
+        upper({{ json_get_text('shipping_address', 'country_code') }})
+            as shipping_country_code,
+        {{ json_get_text('shipping_address', 'city') }} as shipping_city,
+        version_count
+    from versions_ranked
+    where version_rank = 1
+)
+
+select * from orders_renamed
