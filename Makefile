@@ -41,8 +41,11 @@ test: $(STAMP)  ## the whole suite: lint, then pytest with dbt build on DuckDB a
 	echo "== pytest (DuckDB and Postgres)"; \
 	MAILPIPE_REQUIRE_POSTGRES=1 $(BIN)/python -m pytest
 
-bench: $(STAMP)  ## loader benchmark (see docs/benchmarks.md)
-	@$(BIN)/python -m scripts.bench.load_bench
+bench: $(STAMP)  ## generate and load at 100k and 1M customers on DuckDB and Postgres (docs/benchmarks.md)
+	@set -euo pipefail; \
+	. .ci/postgres-env; \
+	bash .ci/postgres-up; \
+	$(BIN)/python -m scripts.bench.load_bench
 
 clean:  ## remove build output and the local DuckDB file (not the landing data)
 	rm -rf target logs data/warehouse
