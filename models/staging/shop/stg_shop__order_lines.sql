@@ -51,12 +51,12 @@ lines_renamed as (
         {{ json_get_text('line_item', 'sku') }} as sku,
         cast({{ json_get_text('line_item', 'quantity') }} as {{ dbt.type_bigint() }})
             as quantity,
-        cast({{ json_get_text('line_item', 'unit_price') }} as {{ dbt.type_float() }})
+        cast({{ json_get_text('line_item', 'unit_price') }} as {{ dbt.type_numeric() }})
             as unit_price_amount,
         coalesce(
             cast(
                 {{ json_get_text('line_item', 'discount_amount') }}
-                as {{ dbt.type_float() }}
+                as {{ dbt.type_numeric() }}
             ),
             0
         ) as discount_amount,

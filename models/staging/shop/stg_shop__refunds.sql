@@ -46,7 +46,7 @@ refunds_renamed as (
         {{ json_get_text('refund', 'refund_id') }} as refund_id,
         order_id,
         {{ cast_timestamp_utc(json_get_text('refund', 'created_at')) }} as refunded_at,
-        cast({{ json_get_text('refund', 'amount') }} as {{ dbt.type_float() }})
+        cast({{ json_get_text('refund', 'amount') }} as {{ dbt.type_numeric() }})
             as refund_amount,
         upper(currency) as currency,
         {{ json_get('refund', 'line_items') }} as refunded_line_items

@@ -65,7 +65,7 @@ calls_renamed as (
         {{ json_get_text('properties', 'product_id') }} as product_id,
         {{ json_get_text('properties', 'category') }} as product_category,
         {{ json_get_text('properties', 'brand') }} as product_brand,
-        cast({{ json_get_text('properties', 'price') }} as {{ dbt.type_float() }})
+        cast({{ json_get_text('properties', 'price') }} as {{ dbt.type_numeric() }})
             as product_price_amount,
         {{ json_get_text('properties', 'query') }} as search_query,
         properties,
