@@ -104,3 +104,11 @@ def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
     assert "[2/3] loaded" in out and "[3/3] dbt build" in out
     assert "main_marts.fct_email_sends" in out
     assert Path(env["MAILPIPE_DUCKDB_PATH"]).exists()
+
+
+def test_sources_are_fresh_after_a_load(loaded):
+    env, _, _ = loaded
+    result = dbt("source", "freshness", env=env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "PASS freshness of esp.esp_email_events" in result.stdout
+    assert "ERROR STALE" not in result.stdout
