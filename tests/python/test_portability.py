@@ -16,10 +16,10 @@ pytestmark = pytest.mark.slow
 CHECKS = {
     "stg_crm__customers": "crm_customer_id, email, phone, birth_date, country_code, time_zone, "
     "has_marketing_opt_in, created_at, changed_at, last_change_lsn",
-    "stg_shop__order_lines": "order_line_id, product_id, line_position, quantity, "
+    "int_order_lines_flattened": "order_line_id, product_id, line_position, quantity, "
     "unit_price_amount, discount_amount",
     "stg_shop__orders": "order_id, email, ordered_at, has_discount_code, shipping_country_code",
-    "stg_shop__refunds": "order_refund_id, refunded_at, refund_amount",
+    "int_order_refunds_flattened": "order_refund_id, refunded_at, refund_amount",
     "stg_tracking__events": "tracking_event_id, event_name, occurred_at, clock_skew_seconds, "
     "is_bot, device_type, utm_source, product_id",
     "stg_esp__email_events": "email_event_id, event_type, occurred_at, is_machine_open, "
@@ -35,15 +35,19 @@ def _normalise(value):
     return value
 
 
+def layer(model: str) -> str:
+    return "staging" if model.startswith("stg_") else "intermediate"
+
+
 def _staged(env: dict[str, str], small_landing) -> dict[str, list[tuple]]:
     load(small_landing, target_for(env), env["MAILPIPE_RAW_SCHEMA"])  # no-op when loaded
-    result = dbt("run", "--select", *CHECKS, env=env)
+    result = dbt("run", "--select", *(f"+{m}" for m in CHECKS), env=env)
     assert result.returncode == 0, result.stdout[-3000:]
     schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
     return {
         model: [
             tuple(_normalise(v) for v in row)
-            for row in query(env, f"select {cols} from {schema}_staging.{model} order by 1")
+            for row in query(env, f"select {cols} from {schema}_{layer(model)}.{model} order by 1")
         ]
         for model, cols in CHECKS.items()
     }

@@ -20,6 +20,8 @@ source as (
         discount_codes,
         source_name,
         shipping_address,
+        line_items,
+        refunds,
         _loaded_at,
         _source_file,
         _line_number
@@ -65,6 +67,8 @@ orders_renamed as (
         upper({{ json_get_text('shipping_address', 'country_code') }})
             as shipping_country_code,
         {{ json_get_text('shipping_address', 'city') }} as shipping_city,
+        line_items,
+        refunds,
         version_count
     from versions_ranked
     where version_rank = 1

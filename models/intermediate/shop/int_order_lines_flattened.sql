@@ -1,43 +1,24 @@
-{#- One row per line item of each order's latest version. -#}
+{#- One row per line item of each order (the order's latest version). -#}
 with
 
-source as (
+orders as (
     select
         order_id,
-        updated_at,
         currency,
-        line_items,
-        _loaded_at,
-        _source_file,
-        _line_number
-    from {{ source('shop', 'shop_orders') }}
-),
-
-versions_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by
-                updated_at desc,
-                _loaded_at desc,
-                _source_file desc,
-                _line_number desc
-        ) as version_rank
-    from source
+        line_items
+    from {{ ref('stg_shop__orders') }}
 ),
 
 lines_flattened as (
     select
-        versions_ranked.order_id,
-        versions_ranked.currency,
+        orders.order_id,
+        orders.currency,
         items.line_item,
         items.line_position
-    from versions_ranked
+    from orders
     cross join
-        lateral {{ json_array_elements('versions_ranked.line_items') }}
+        lateral {{ json_array_elements('orders.line_items') }}
         with ordinality as items (line_item, line_position)
-    where versions_ranked.version_rank = 1
 ),
 
 lines_renamed as (
@@ -60,7 +41,7 @@ lines_renamed as (
             ),
             0
         ) as discount_amount,
-        upper(currency) as currency
+        currency
     from lines_flattened
 )
 
