@@ -15,16 +15,6 @@ from dataclasses import dataclass
 
 from scripts.generate.output import csv_line
 
-REASONS = (
-    "malformed",
-    "missing_key",
-    "bad_timestamp",
-    "wrong_type",
-    "unknown_value",
-    "invalid_email",
-    "negative_amount",
-)
-
 ISO_GARBAGE = (
     "2026-13-45T25:61:00Z",
     "yesterday",

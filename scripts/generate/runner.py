@@ -33,9 +33,10 @@ from scripts.generate.context import (
     Segment,
     extension,
 )
-from scripts.generate.corrupt import REASONS, build_specs
+from scripts.generate.corrupt import build_specs
 from scripts.generate.output import CSV_COLUMNS, csv_line
 from scripts.generate.world import Params, World
+from scripts.tables import REASONS
 
 GENERATOR_VERSION = "1.0.0"
 TRUTH_DIR = "_truth"
