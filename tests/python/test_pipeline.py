@@ -112,3 +112,26 @@ def test_sources_are_fresh_after_a_load(loaded):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "PASS freshness of esp.esp_email_events" in result.stdout
     assert "ERROR STALE" not in result.stdout
+
+
+def test_identity_command_scores_the_build(loaded, small_landing):
+    env, _, _ = loaded
+    result = dbt("build", "--select", "+int_identity_components_resolved", env=env)
+    assert result.returncode == 0, result.stdout[-3000:]
+    run = subprocess.run(
+        [sys.executable, "-m", "scripts", "identity", "--landing", str(small_landing)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    values = {
+        line.split(":")[0].strip(): line.split(":")[1].strip()
+        for line in run.stdout.splitlines()
+        if line.strip().startswith("pairwise")
+    }
+    # Block-listed shared addresses never join two people: precision stays (near) perfect.
+    assert float(values["pairwise precision"]) >= 0.99
+    assert 0.5 < float(values["pairwise recall"]) <= 1.0

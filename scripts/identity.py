@@ -1,0 +1,126 @@
+"""`mailpipe identity`: how well identity resolution matches the generator's ground truth.
+
+Every identifier in `_truth/identifiers.csv` (shared addresses excepted) is assigned the
+component the warehouse put it in, or a component of its own when the graph has no edge
+for it. Pairwise precision is the share of identifier pairs put together that belong to
+one true person; recall the share of true same-person pairs put together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.errors import UserError
+from scripts.warehouse import PROJECT_DIR, Target, connect_duckdb, connect_postgres, load_target
+
+MODEL = "int_identity_components_resolved"
+# The ground truth's identifier types as the graph names them.
+TYPE_ALIASES = {"user_id": "crm_customer_id"}
+
+
+@dataclass
+class IdentityScore:
+    identifiers: int
+    in_graph: int
+    precision: float
+    recall: float
+    f1: float
+    mixed_clusters: int  # predicted clusters holding identifiers of two or more people
+
+    def lines(self) -> list[str]:
+        return [
+            f"identifiers scored:  {self.identifiers:,} ({self.in_graph:,} linked in the graph)",
+            f"pairwise precision:  {self.precision:.4f}",
+            f"pairwise recall:     {self.recall:.4f}",
+            f"pairwise F1:         {self.f1:.4f}",
+            f"clusters mixing two or more true people: {self.mixed_clusters:,}",
+        ]
+
+
+def _pairs(counts: Counter) -> int:
+    return sum(n * (n - 1) // 2 for n in counts.values())
+
+
+def score(truth: list[tuple[str, str]], predicted: dict[str, str]) -> IdentityScore:
+    """truth: (node, true person); predicted: node -> component (missing: its own)."""
+    assigned = [(person, predicted.get(node, node)) for node, person in truth]
+    together = _pairs(Counter(component for _, component in assigned))
+    same_person = _pairs(Counter(person for person, _ in assigned))
+    correct = _pairs(Counter(assigned))
+    precision = correct / together if together else 1.0
+    recall = correct / same_person if same_person else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    people_per_cluster: dict[str, set[str]] = {}
+    for person, component in assigned:
+        people_per_cluster.setdefault(component, set()).add(person)
+    mixed = sum(1 for people in people_per_cluster.values() if len(people) > 1)
+    in_graph = sum(1 for node, _ in truth if node in predicted)
+    return IdentityScore(len(truth), in_graph, precision, recall, f1, mixed)
+
+
+def read_truth(landing: Path) -> list[tuple[str, str]]:
+    path = landing / "_truth" / "identifiers.csv"
+    if not path.exists():
+        raise UserError(f"no ground truth at {path} (generate the data with mailpipe generate)")
+    out: dict[str, str] = {}  # a userId and the CRM id it equals are one node
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["is_shared"].lower() == "true" or not row["true_person_id"]:
+                continue
+            kind = TYPE_ALIASES.get(row["identifier_type"], row["identifier_type"])
+            out.setdefault(
+                f"{kind}:{row['identifier_value'].strip().lower()}", row["true_person_id"]
+            )
+    return list(out.items())
+
+
+def read_components(target: Target) -> dict[str, str]:
+    schema = f"{target.config['schema']}_intermediate"
+    sql = f'select identifier_node, component_root from "{schema}"."{MODEL}"'
+    try:
+        if target.type == "duckdb":
+            con = connect_duckdb(target, read_only=True)
+            rows = con.execute(sql).fetchall()
+            con.close()
+        else:
+            con = connect_postgres(target)
+            with con.cursor() as cur:
+                cur.execute(sql)
+                rows = cur.fetchall()
+            con.close()
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise UserError(f"cannot read {schema}.{MODEL} (run dbt build first): {first}") from None
+    return {node.lower(): root for node, root in rows}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "identity",
+        help="score identity resolution against the generator's ground truth",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--landing",
+        type=Path,
+        default=PROJECT_DIR / "data" / "landing",
+        help="landing folder with _truth/ (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
+    )
+    parser.set_defaults(func=_cli)
+
+
+def _cli(args: argparse.Namespace) -> int:
+    target = load_target(args.target)
+    result = score(read_truth(args.landing), read_components(target))
+    print(f"identity resolution on {target.describe()}")
+    for line in result.lines():
+        print(f"  {line}")
+    return 0
