@@ -3,11 +3,12 @@
 with
 
 crm_customers as (
+    -- every value a customer ever had, deleted customers included
     select
         crm_customer_id,
         email,
         phone
-    from {{ ref('stg_crm__customers') }}
+    from {{ ref('stg_crm__customer_versions') }}
 ),
 
 orders as (
