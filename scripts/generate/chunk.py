@@ -40,6 +40,7 @@ class UnitResult:
 
 
 _CORRUPTER = Corrupter(build_specs(CSV_COLUMNS))
+LINKED_ONLY_WHEN_SEEN = ("anonymous_id", "shop_customer_id")
 
 
 def chunk_count(customers: int) -> int:
@@ -53,8 +54,14 @@ def _result(ctx: Ctx, persons: int) -> UnitResult:
         rng = random.Random(f"{params.seed}:bad:{ctx.unit}:{table}")
         tables[table] = ctx.bufs[table].result(table, rng, _CORRUPTER.corrupt, params.bad_rate)
     # Identifier values never need CSV quoting (ids, E.164 phones, plain addresses).
+    # has_linking_record: some record carries the identifier with another one of the
+    # person's. Always so except for anonymousIds (visits that never sign in, buy or check
+    # out) and shop customer ids (loyalty entries without an address).
+    linked = ctx.linked
     idents = "".join(
-        f"{kind},{value},{pid},false\n" for (kind, value), pid in ctx.identifiers.items()
+        f"{kind},{value},{pid},false,"
+        f"{'false' if kind in LINKED_ONLY_WHEN_SEEN and (kind, value) not in linked else 'true'}\n"
+        for (kind, value), pid in ctx.identifiers.items()
     )
     return UnitResult(ctx.unit, persons, tables, idents.encode(), ctx.records)
 

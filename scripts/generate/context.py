@@ -225,6 +225,9 @@ class Ctx:
         self.randrange = fast_randrange(self.rng.random)
         self.bufs = {t: TableBuf(t, world.clock.monday0) for t in TABLES}
         self.identifiers: dict[tuple[str, str], str] = {}
+        # anonymousIds and shop customer ids that some emitted record ties to another
+        # identifier of the person (the others always come with one)
+        self.linked: set[tuple[str, str]] = set()
         self.used_commit_ms: set[int] = set()
         self.records: dict[tuple[str, str], str] = {}
 

@@ -266,9 +266,12 @@ class Assembler:
         truth = root / TRUTH_DIR
         truth.mkdir(parents=True, exist_ok=True)
         self.identifiers = RawFile(truth / "identifiers.csv")
-        self.identifiers.write(b"identifier_type,identifier_value,true_person_id,is_shared\n")
+        self.identifiers.write(
+            b"identifier_type,identifier_value,true_person_id,is_shared,has_linking_record\n"
+        )
         for address in world.role_addresses:
-            self.identifiers.write((csv_line(("email", address, None, True)) + "\n").encode())
+            row = ("email", address, None, True, True)
+            self.identifiers.write((csv_line(row) + "\n").encode())
         self.records = RawFile(truth / "records.csv")
         self.records.write(b"table,record_id,true_person_id\n")
         self.units = 0

@@ -152,6 +152,7 @@ def emit_shop(ctx: Ctx, p: Person) -> None:
         else:
             email = p.shop_email
             ctx.ident("shop_customer_id", p.shop_id, p.person_id)
+            ctx.linked.add(("shop_customer_id", p.shop_id))
         if email:
             ctx.ident("email", email, p.person_id)
         shop_customer_id = None if guest else p.shop_id
@@ -325,6 +326,7 @@ def _abandoned(ctx: Ctx, p: Person, lo: int, hi: int, exposure: float) -> None:
         if logged_in:
             email = p.shop_email
             ctx.ident("shop_customer_id", p.shop_id, p.person_id)
+            ctx.linked.add(("shop_customer_id", p.shop_id))
         elif r < 0.25:
             email = None
         elif r < 0.55:
@@ -410,11 +412,14 @@ def _loyalty(ctx: Ctx, p: Person) -> None:
     for k, (ts, points, reason, order_id) in enumerate(entries):
         if ts > clock.end or k >= 256:
             break
+        with_email = rnd() < 0.85
+        if with_email:
+            ctx.linked.add(("shop_customer_id", p.shop_id))
         line = csv_line(
             (
                 world.loyalty_id(p.idx, k),
                 p.shop_id,
-                email if rnd() < 0.85 else None,
+                email if with_email else None,
                 clock.iso(ts),
                 points,
                 reason,

@@ -140,6 +140,8 @@ def emit_tracking(ctx: Ctx, p: Person) -> None:
     base_ms = clock.base_ms
     day_prefix = clock.day_prefix
     pid = p.person_id
+    linked = ctx.linked
+    role_set = world.role_set
 
     # Devices: most people use one or two; some use the app.
     kinds = ["mobile" if rnd() < 0.55 else "desktop"]
@@ -202,6 +204,8 @@ def emit_tracking(ctx: Ctx, p: Person) -> None:
         events: list[tuple[str, str, str, str | None]] = []
         camp = ""
         referrer = None
+        checkout_id = None
+        buyer = False  # the order or checkout names its buyer (not a shared address)
         signed_up = t // 1000 >= p.created_ts
         want_identify = (
             not dev.identified
@@ -271,10 +275,14 @@ def emit_tracking(ctx: Ctx, p: Person) -> None:
                     value = payload.total
                     currency = payload.currency
                     checkout_id = None
+                    buyer = not payload.guest or (
+                        payload.email is not None and payload.email.strip().lower() not in role_set
+                    )
                 else:
                     value = round(sum(prod.prices[p.country.currency] * q for prod, q in items), 2)
                     currency = p.country.currency
                     checkout_id = payload[2]
+                    buyer = payload[1] is not None
                 checkout_json = f'"{checkout_id}"' if checkout_id else "null"
                 events.append(
                     (
@@ -346,6 +354,8 @@ def emit_tracking(ctx: Ctx, p: Person) -> None:
                 add_twice(arrival, again if again <= end_s else end_s, (t + skew) // 1000, line)
             else:
                 add(arrival, (t + skew) // 1000, line)
+            if dev.user_id or (name in ("Order Completed", "Checkout Started") and buyer):
+                linked.add(("anonymous_id", dev.anon))
             t += 2000 + int(rnd() * 38000)
 
 

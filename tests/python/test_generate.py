@@ -21,6 +21,7 @@ import pytest
 
 from scripts.errors import UserError
 from scripts.generate import GenerateSummary, add_parser, generate
+from scripts.generate.chunk import LINKED_ONLY_WHEN_SEEN
 
 REPO = Path(__file__).resolve().parents[2]
 CUSTOMERS = 400
@@ -628,6 +629,52 @@ def test_identity_mess_is_present(landing: Path) -> None:
     assert set(identified.values()) <= crm_values
     assert any(e["anonymousId"] in identified and e["userId"] is None for e in tracking)
     assert all("email" in e["traits"] for e in tracking if e["type"] == "identify")
+
+
+def test_has_linking_record_says_whether_a_record_links_the_identifier(landing: Path) -> None:
+    rows = _identifiers(landing)
+    flag = {
+        (r["identifier_type"], r["identifier_value"]): r["has_linking_record"] == "true"
+        for r in rows
+    }
+    assert all(linked for (kind, _), linked in flag.items() if kind not in LINKED_ONLY_WHEN_SEEN)
+    # An anonymousId is linked by a signed-in event or one naming an order or a checkout
+    # (unless the order or checkout names no one: a shared address or none at all).
+    signed_in, buying = set(), set()
+    for event in valid_records(landing, "tracking_events"):
+        props = event.get("properties") or {}
+        if event["userId"]:
+            signed_in.add(event["anonymousId"])
+        if props.get("order_id") or props.get("checkout_id"):
+            buying.add(event["anonymousId"])
+    anonymous = {value: linked for (kind, value), linked in flag.items() if kind == "anonymous_id"}
+    assert 0 < sum(anonymous.values()) < len(anonymous)
+    assert not [v for v, linked in anonymous.items() if not linked and v in signed_in]
+    assert len([v for v, linked in anonymous.items() if not linked and v in buying]) <= 0.02 * len(
+        anonymous
+    )
+    seen = signed_in | buying
+    # a linked one whose linking lines were all made bad
+    assert len([v for v, linked in anonymous.items() if linked and v not in seen]) <= 0.02 * len(
+        anonymous
+    )
+    # A shop customer id is linked when some record carries it with an address.
+    with_email = {
+        r["shop_customer_id"]
+        for table in ("shop_orders", "shop_checkouts")
+        for r in valid_records(landing, table)
+        if r["shop_customer_id"] and r["email"]
+    }
+    columns = CSV_RULES["shop_loyalty_ledger"]["columns"]
+    for row in csv_rows(landing, "shop_loyalty_ledger"):
+        record = dict(zip(columns, row, strict=False))
+        if record.get("shop_customer_id") and record.get("email"):
+            with_email.add(record["shop_customer_id"])
+    shops = {value: linked for (kind, value), linked in flag.items() if kind == "shop_customer_id"}
+    assert not [v for v, linked in shops.items() if not linked and v in with_email]
+    assert len([v for v, linked in shops.items() if linked and v not in with_email]) <= 0.02 * len(
+        shops
+    )
 
 
 def test_machine_opens_scanner_clicks_and_bots(landing: Path) -> None:

@@ -127,11 +127,20 @@ def test_identity_command_scores_the_build(loaded, small_landing):
         timeout=300,
     )
     assert run.returncode == 0, run.stderr
+    linkable, everything = run.stdout.split("all identifiers")
     values = {
-        line.split(":")[0].strip(): line.split(":")[1].strip()
-        for line in run.stdout.splitlines()
+        line.split(":")[0].strip(): float(line.split(":")[1])
+        for line in linkable.splitlines()
         if line.strip().startswith("pairwise")
     }
-    # Block-listed shared addresses never join two people: precision stays (near) perfect.
-    assert float(values["pairwise precision"]) >= 0.99
-    assert 0.5 < float(values["pairwise recall"]) <= 1.0
+    values_all = {
+        line.split(":")[0].strip(): float(line.split(":")[1])
+        for line in everything.splitlines()
+        if line.strip().startswith("pairwise")
+    }
+    # Block-listed shared addresses never join two people: precision stays perfect.
+    assert values["pairwise precision"] == 1.0
+    assert run.stdout.count("clusters mixing two or more true people: 0") == 2
+    # The target on what the data links (10k customers: 0.9946; a small sample scores lower).
+    assert values["pairwise F1"] >= 0.97
+    assert values_all["pairwise recall"] < values["pairwise recall"]

@@ -13,6 +13,7 @@ crm_customers as (
 
 orders as (
     select
+        order_id,
         shop_customer_id,
         email
     from {{ ref('stg_shop__orders') }}
@@ -20,6 +21,7 @@ orders as (
 
 checkouts as (
     select
+        checkout_id,
         shop_customer_id,
         email
     from {{ ref('stg_shop__checkouts') }}
@@ -36,9 +38,30 @@ tracking_events as (
     select
         anonymous_id,
         user_id,
-        identified_email
+        identified_email,
+        order_id,
+        checkout_id
     from {{ ref('stg_tracking__events') }}
     where not is_bot
+),
+
+tracking_purchases as (
+    -- a device that completed an order or started a checkout belongs to its buyer
+    select
+        tracking_events.anonymous_id,
+        orders.shop_customer_id,
+        orders.email
+    from tracking_events
+    inner join orders
+        on tracking_events.order_id = orders.order_id
+    union all
+    select
+        tracking_events.anonymous_id,
+        checkouts.shop_customer_id,
+        checkouts.email
+    from tracking_events
+    inner join checkouts
+        on tracking_events.checkout_id = checkouts.checkout_id
 ),
 
 consent_events as (
@@ -104,6 +127,18 @@ pairs_seen as (
         {{ identity_node('email', 'identified_email') }} as node_b,
         'tracking' as seen_in
     from tracking_events
+    union all
+    select
+        {{ identity_node('anonymous_id', 'anonymous_id') }} as node_a,
+        {{ identity_node('shop_customer_id', 'shop_customer_id') }} as node_b,
+        'tracking_purchases' as seen_in
+    from tracking_purchases
+    union all
+    select
+        {{ identity_node('anonymous_id', 'anonymous_id') }} as node_a,
+        {{ identity_node('email', 'email') }} as node_b,
+        'tracking_purchases' as seen_in
+    from tracking_purchases
     union all
     select
         {{ identity_node('crm_customer_id', 'crm_customer_id') }} as node_a,

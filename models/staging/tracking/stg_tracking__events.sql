@@ -68,6 +68,8 @@ calls_renamed as (
         cast({{ json_get_text('properties', 'price') }} as {{ dbt.type_numeric() }})
             as product_price_amount,
         {{ json_get_text('properties', 'query') }} as search_query,
+        {{ json_get_text('properties', 'order_id') }} as order_id,
+        {{ json_get_text('properties', 'checkout_id') }} as checkout_id,
         properties,
         {{ json_get_text('context', 'ip') }} as ip_address,
         {{ json_get_text('context', 'userAgent') }} as user_agent,
