@@ -1,0 +1,64 @@
+{#- The merge map: one row per person key that identifiers left, per run. Appended, never
+    rewritten, so consumers holding an old key can always find the current one. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        full_refresh=false,
+        on_schema_change='fail'
+    )
+}}
+
+with
+
+keys as (
+    select
+        person_id,
+        previous_person_id,
+        person_key_changed_at
+    from {{ ref('int_identity_person_keys_assigned') }}
+),
+
+keys_changed as (
+    select
+        previous_person_id,
+        person_id,
+        person_key_changed_at,
+        cast(count(*) as {{ dbt.type_bigint() }}) as identifier_count
+    from keys
+    where
+        previous_person_id is not null
+        {% if is_incremental() %}
+            and person_key_changed_at > (
+                select
+                    coalesce(
+                        max(recorded.changed_at),
+                        cast('1900-01-01' as {{ dbt.type_timestamp() }})
+                    )
+                from {{ this }} as recorded
+            )
+        {% endif %}
+    group by previous_person_id, person_id, person_key_changed_at
+),
+
+keys_live as (
+    select distinct person_id
+    from keys
+),
+
+changes_classified as (
+    select
+        keys_changed.previous_person_id,
+        keys_changed.person_id,
+        keys_changed.person_key_changed_at as changed_at,
+        case
+            when keys_live.person_id is null then 'merge'
+            else 'split'
+        end as change_type,
+        keys_changed.identifier_count
+    from keys_changed
+    left join keys_live
+        on keys_changed.previous_person_id = keys_live.person_id
+)
+
+select * from changes_classified
