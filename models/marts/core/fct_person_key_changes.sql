@@ -1,5 +1,7 @@
 {#- The merge map: one row per person key that identifiers left, per run. Appended, never
-    rewritten, so consumers holding an old key can always find the current one. -#}
+    rewritten, so consumers holding an old key can always find the current one. Text
+    columns are cast to varchar so that the appended rows match the contract's types
+    (Postgres would otherwise see text and report a schema change). -#}
 {{
     config(
         materialized='incremental',
@@ -48,13 +50,16 @@ keys_live as (
 
 changes_classified as (
     select
-        keys_changed.previous_person_id,
-        keys_changed.person_id,
+        cast(keys_changed.previous_person_id as varchar)
+            as previous_person_id,
+        cast(keys_changed.person_id as varchar) as person_id,
         keys_changed.person_key_changed_at as changed_at,
-        case
-            when keys_live.person_id is null then 'merge'
-            else 'split'
-        end as change_type,
+        cast(
+            case
+                when keys_live.person_id is null then 'merge'
+                else 'split'
+            end as varchar
+        ) as change_type,
         keys_changed.identifier_count
     from keys_changed
     left join keys_live

@@ -1,0 +1,3 @@
+{% macro duckdb__sha256_hex(text) -%}
+    sha256({{ text }})
+{%- endmacro %}

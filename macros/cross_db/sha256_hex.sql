@@ -1,0 +1,3 @@
+{% macro sha256_hex(text) -%}
+    {{ return(adapter.dispatch('sha256_hex', 'email_personalization')(text)) }}
+{%- endmacro %}
