@@ -215,7 +215,8 @@ profiles_joined as (
         enrichment_ranked.household_size_count,
         enrichment_ranked.has_children,
         enrichment_ranked.interests_list,
-        enrichment_ranked.match_confidence_score as enrichment_match_score,
+        cast(enrichment_ranked.match_confidence_score as numeric(5, 4))
+            as enrichment_match_score,
         cast(
             floor(
                 (

@@ -13,7 +13,7 @@
     )
 }}
 
-{%- set run_at_text = "'" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "'" %}
+{%- set run_at_text = "'" ~ (run_started_at | string)[:19] ~ "'" %}
 {%- set run_at = "cast(" ~ run_at_text ~ " as " ~ dbt.type_timestamp() ~ ")" %}
 
 with

@@ -1,0 +1,68 @@
+{#- One row per loyalty ledger entry: signed points, why they moved, and the person's
+    running balance after the entry (entries in time order, ties broken by entry id). -#}
+with
+
+entries as (
+    select
+        loyalty_entry_id,
+        shop_customer_id,
+        email,
+        occurred_at,
+        points_count,
+        entry_reason,
+        order_id
+    from {{ ref('stg_shop__loyalty_ledger') }}
+),
+
+person_keys as (
+    select
+        identifier_node,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+),
+
+entries_identified as (
+    select
+        entries.loyalty_entry_id,
+        coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
+        entries.shop_customer_id,
+        entries.email,
+        entries.occurred_at,
+        cast(entries.points_count as {{ dbt.type_bigint() }}) as points_count,
+        entries.entry_reason,
+        entries.order_id
+    from entries
+    left join person_keys as customer_keys
+        on
+            customer_keys.identifier_node
+            = {{ identity_node('shop_customer_id', 'entries.shop_customer_id') }}
+    left join person_keys as email_keys
+        on email_keys.identifier_node = {{ identity_node('email', 'entries.email') }}
+),
+
+balances_computed as (
+    select
+        loyalty_entry_id,
+        person_id,
+        shop_customer_id,
+        email,
+        occurred_at,
+        points_count,
+        entry_reason,
+        order_id,
+        cast(
+            sum(points_count) over (
+                partition by
+                    coalesce(
+                        person_id,
+                        {{ identity_node('shop_customer_id', 'shop_customer_id') }},
+                        loyalty_entry_id
+                    )
+                order by occurred_at, loyalty_entry_id
+                rows between unbounded preceding and current row
+            ) as {{ dbt.type_bigint() }}
+        ) as points_balance_count
+    from entries_identified
+)
+
+select * from balances_computed

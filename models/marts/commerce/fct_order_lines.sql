@@ -1,0 +1,142 @@
+{#- One row per order line: units ordered, refunded and net, and gross, discount,
+    refunded and net amounts in the order's currency and the reporting currency, with the
+    product and the buyer's person key. A line of a cancelled order nets to zero. -#}
+with
+
+order_lines as (
+    select
+        order_line_id,
+        order_id,
+        line_item_id,
+        line_position,
+        product_id,
+        sku,
+        ordered_at,
+        is_cancelled,
+        ordered_quantity,
+        refunded_quantity,
+        net_quantity,
+        unit_price_amount,
+        gross_amount,
+        discount_amount,
+        refunded_amount,
+        net_amount,
+        currency
+    from {{ ref('int_order_lines_netted') }}
+),
+
+orders as (
+    select
+        order_id,
+        shop_customer_id,
+        email
+    from {{ ref('stg_shop__orders') }}
+),
+
+products as (
+    select
+        product_id,
+        product_name,
+        product_category,
+        product_brand
+    from {{ ref('stg_shop__products') }}
+),
+
+person_keys as (
+    select
+        identifier_node,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+),
+
+currency_rates as (
+    select
+        currency,
+        valid_from,
+        valid_to,
+        reporting_currency,
+        rate_to_reporting
+    from {{ ref('int_currency_rates_ranged') }}
+),
+
+lines_joined as (
+    select
+        order_lines.order_line_id,
+        order_lines.order_id,
+        order_lines.line_item_id,
+        order_lines.line_position,
+        coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
+        order_lines.ordered_at,
+        order_lines.product_id,
+        order_lines.sku,
+        products.product_name,
+        products.product_category,
+        products.product_brand,
+        order_lines.is_cancelled,
+        order_lines.ordered_quantity,
+        order_lines.refunded_quantity,
+        order_lines.net_quantity,
+        order_lines.currency,
+        order_lines.unit_price_amount,
+        order_lines.gross_amount,
+        order_lines.discount_amount,
+        order_lines.refunded_amount,
+        order_lines.net_amount,
+        currency_rates.reporting_currency,
+        currency_rates.rate_to_reporting
+    from order_lines
+    inner join orders
+        on order_lines.order_id = orders.order_id
+    left join products
+        on order_lines.product_id = products.product_id
+    left join person_keys as customer_keys
+        on
+            customer_keys.identifier_node
+            = {{ identity_node('shop_customer_id', 'orders.shop_customer_id') }}
+    left join person_keys as email_keys
+        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
+    left join currency_rates
+        on
+            order_lines.currency = currency_rates.currency
+            and cast(order_lines.ordered_at as date) >= currency_rates.valid_from
+            and (
+                cast(order_lines.ordered_at as date) < currency_rates.valid_to
+                or currency_rates.valid_to is null
+            )
+),
+
+lines_converted as (
+    select
+        order_line_id,
+        order_id,
+        line_item_id,
+        line_position,
+        person_id,
+        ordered_at,
+        product_id,
+        sku,
+        product_name,
+        product_category,
+        product_brand,
+        is_cancelled,
+        ordered_quantity,
+        refunded_quantity,
+        net_quantity,
+        currency,
+        cast(unit_price_amount as numeric(28, 2)) as unit_price_amount,
+        cast(gross_amount as numeric(28, 2)) as gross_amount,
+        cast(discount_amount as numeric(28, 2)) as discount_amount,
+        cast(refunded_amount as numeric(28, 2)) as refunded_amount,
+        cast(net_amount as numeric(28, 2)) as net_amount,
+        reporting_currency,
+        cast(gross_amount * rate_to_reporting as numeric(28, 2))
+            as gross_reporting_amount,
+        cast(discount_amount * rate_to_reporting as numeric(28, 2))
+            as discount_reporting_amount,
+        cast(refunded_amount * rate_to_reporting as numeric(28, 2))
+            as refunded_reporting_amount,
+        cast(net_amount * rate_to_reporting as numeric(28, 2)) as net_reporting_amount
+    from lines_joined
+)
+
+select * from lines_converted
