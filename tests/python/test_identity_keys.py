@@ -104,3 +104,57 @@ def test_keys_are_stable_and_merges_keep_the_older_key(isolated_env, small_landi
     assert result.returncode == 0, result.stdout[-3000:]
     assert keys() == third
     assert len(query(env, f"select * from {marts}.fct_person_key_changes")) == 1
+
+
+def consent(consent_id: str, email: str, status: str, occurred_at: str) -> str:
+    return json.dumps(
+        {
+            "consent_id": consent_id,
+            "customer_id": None,
+            "email": email,
+            "purpose": "email_marketing",
+            "status": status,
+            "lawful_basis": "consent",
+            "source": "preference_center",
+            "policy_version": "2026-01",
+            "occurred_at": occurred_at,
+        }
+    )
+
+
+def test_consent_history_keeps_every_state(isolated_env, small_landing, tmp_path):
+    env = isolated_env
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    folder = landing / "consent_events"
+    select = [
+        "--select",
+        "+snp_privacy__consent_states",
+        "--exclude",
+        "resource_type:unit_test",
+        "--indirect-selection",
+        "cautious",
+    ]
+    snapshots = (
+        "main_snapshots" if env["DBT_TARGET"] == "dev" else f"{env['MAILPIPE_PG_SCHEMA']}_snapshots"
+    )
+
+    def run(batch: str, line: str) -> None:
+        (folder / f"zz_test_{batch}.jsonl").write_text(line + "\n")
+        load(landing, target_for(env), env["MAILPIPE_RAW_SCHEMA"])
+        result = dbt("build", *select, env=env)
+        assert result.returncode == 0, result.stdout[-3000:]
+
+    run("1", consent("zz-1", "history@example.org", "granted", "2026-01-01T10:00:00Z"))
+    run("2", consent("zz-2", "history@example.org", "withdrawn", "2026-02-01T10:00:00Z"))
+    rows = query(
+        env,
+        f"select consent_status, status_changed_at, dbt_valid_to is null as is_current "
+        f"from {snapshots}.snp_privacy__consent_states where email = 'history@example.org' "
+        f"order by dbt_valid_from",
+    )
+    assert [(status, current) for status, _, current in rows] == [
+        ("granted", False),
+        ("withdrawn", True),
+    ]
+    assert str(rows[1][1]).startswith("2026-02-01 10:00:00")

@@ -28,19 +28,30 @@ keys_changed as (
         person_key_changed_at,
         cast(count(*) as {{ dbt.type_bigint() }}) as identifier_count
     from keys
-    where
-        previous_person_id is not null
-        {% if is_incremental() %}
-            and person_key_changed_at > (
-                select
-                    coalesce(
-                        max(recorded.changed_at),
-                        cast('1900-01-01' as {{ dbt.type_timestamp() }})
-                    )
-                from {{ this }} as recorded
-            )
-        {% endif %}
+    where previous_person_id is not null
     group by previous_person_id, person_id, person_key_changed_at
+),
+
+last_recorded as (
+    {% if is_incremental() %}
+        select max(changed_at) as changed_at
+        from {{ this }}
+    {% else %}
+        select cast(null as {{ dbt.type_timestamp() }}) as changed_at
+    {% endif %}
+),
+
+keys_changed_since_last_run as (
+    select
+        keys_changed.previous_person_id,
+        keys_changed.person_id,
+        keys_changed.person_key_changed_at,
+        keys_changed.identifier_count
+    from keys_changed
+    cross join last_recorded
+    where
+        last_recorded.changed_at is null
+        or keys_changed.person_key_changed_at > last_recorded.changed_at
 ),
 
 keys_live as (
@@ -61,7 +72,7 @@ changes_classified as (
             end as varchar
         ) as change_type,
         keys_changed.identifier_count
-    from keys_changed
+    from keys_changed_since_last_run as keys_changed
     left join keys_live
         on keys_changed.previous_person_id = keys_live.person_id
 )
