@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,11 +66,24 @@ def test_loading_again_adds_nothing(loaded):
     assert rows == sum(f.loaded for f in first.files if f.table == "esp_email_events")
 
 
+# Data-quality tests set to warn because the generated data breaks them on purpose, the way
+# real exports do (each test's yml says why). Any other warning fails the pipeline test.
+KNOWN_WARNINGS = (
+    "relationships_fct_order_lines_product_id",  # products missing from the catalogue export
+    "relationships_fct_loyalty_ledger_order_id",  # ledger entries for quarantined orders
+    "relationships_fct_campaign_performance",  # variants missing from the campaign export
+)
+
+
 def test_dbt_build_passes_and_marts_reconcile(loaded):
     env, _, _ = loaded
     result = dbt("build", env=env)
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "Completed successfully" in result.stdout
+    summary = re.search(r"Done\. PASS=\d+ WARN=\d+ ERROR=0 SKIP=0", result.stdout)
+    assert summary, result.stdout[-4000:]
+    warned = re.findall(r"\bWARN \d+ (\S+)", result.stdout)
+    unexpected = [name for name in warned if not name.startswith(KNOWN_WARNINGS)]
+    assert not unexpected, unexpected
     raw = env["MAILPIPE_RAW_SCHEMA"]
     schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
     distinct_events, distinct_messages = query(
