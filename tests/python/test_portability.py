@@ -37,6 +37,16 @@ CHECKS = {
     "dim_customers": "person_id, crm_customer_id, email, age_band, age_band_source, "
     "country_code, time_zone, order_count, net_revenue_reporting_amount, loyalty_tier, "
     "email_opened_count, primary_device_type, has_email_marketing_consent, is_email_engaged",
+    "dim_customer_scores": "person_id, recency_score, frequency_score, monetary_score, "
+    "rfm_segment, engagement_score, churn_risk_score, purchase_intent_score, "
+    "discount_sensitivity_score",
+    "dim_customer_traits": "person_id, best_send_hour, best_send_weekday, top_category, "
+    "top_category_score, recommended_product_ids, next_replenishment_date",
+    "fct_segment_memberships": "person_id, segment_name, is_current",
+    "fct_campaign_performance": "campaign_variant_id, sent_count, delivered_count, "
+    "click_through_rate, attributed_order_count, attributed_revenue_reporting_amount",
+    "sync_email_platform__contacts": "person_id, email, segment, rfm_segment, "
+    "recommended_product_ids, best_send_hour, loyalty_tier, last_abandoned_product_ids",
 }
 
 
@@ -56,13 +66,25 @@ def layer(model: str) -> str:
 
 def _staged(env: dict[str, str], small_landing) -> dict[str, list[tuple]]:
     load(small_landing, target_for(env), env["MAILPIPE_RAW_SCHEMA"])  # no-op when loaded
-    result = dbt("run", "--select", *(f"+{m}" for m in CHECKS), env=env)
+    result = dbt(
+        "build",
+        "--select",
+        *(f"+{m}" for m in CHECKS),
+        "--exclude",
+        "resource_type:test",
+        "resource_type:unit_test",
+        env=env,
+    )
     assert result.returncode == 0, result.stdout[-3000:]
     schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
     return {
         model: [
             tuple(_normalise(v) for v in row)
-            for row in query(env, f"select {cols} from {schema}_{layer(model)}.{model} order by 1")
+            for row in query(
+                env,
+                f"select {cols} from {schema}_{layer(model)}.{model} "
+                f"order by {', '.join(str(i + 1) for i in range(cols.count(',') + 1))}",
+            )
         ]
         for model, cols in CHECKS.items()
     }

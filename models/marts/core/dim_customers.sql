@@ -1,6 +1,7 @@
 {#- The customer 360: one row per person, denormalised so that BI and the email platform
     read it without joins. -#}
-{%- set today = dbt.cast(dbt.current_timestamp(), dbt.type_timestamp()) -%}
+{#- Tags are as of var personalization__as_of_date (default today), like the scores. -#}
+{%- set today = dbt.cast(personalization_as_of_date(), dbt.type_timestamp()) -%}
 
 with
 
@@ -355,7 +356,12 @@ customers_tagged as (
             <= {{ var('customers__engaged_within_days') }},
             false
         ) as is_email_engaged,
-        email is not null as has_email
+        email is not null as has_email,
+        -- who may be emailed at all (the full consent logic comes with the privacy layer)
+        email is not null
+        and not has_unsubscribed
+        and not has_hard_bounced
+        and not has_complained as is_emailable
     from customers_joined
 )
 

@@ -1,0 +1,160 @@
+{#- One row per person and recommendation slot (1 to traits__recommendation_count):
+    active products the person has not bought, first those bought by the same people as
+    the products they bought (co-purchases by at least traits__copurchase_min_buyers
+    people, scored by the people summed over the person's products), then to fill the
+    remaining slots the bestsellers of the person's top category (people who bought them
+    in the last traits__bestseller_window_days). People without a purchase or a top
+    category get no rows. -#}
+{%- set as_of_date = personalization_as_of_date() -%}
+with
+
+purchases as (
+    select
+        person_id,
+        product_id,
+        ordered_date
+    from {{ ref('int_person_purchases_identified') }}
+),
+
+copurchases as (
+    select
+        product_id,
+        copurchased_product_id,
+        buyer_count,
+        order_count
+    from {{ ref('int_product_copurchases_counted') }}
+    where buyer_count >= {{ var('traits__copurchase_min_buyers') }}
+),
+
+top_categories as (
+    select
+        person_id,
+        affinity_value as product_category
+    from {{ ref('int_person_affinities_scored') }}
+    where affinity_type = 'category' and affinity_rank = 1
+),
+
+products as (
+    select
+        product_id,
+        product_category
+    from {{ ref('stg_shop__products') }}
+    where is_active
+),
+
+person_products as (
+    select distinct
+        person_id,
+        product_id
+    from purchases
+),
+
+copurchase_candidates as (
+    select
+        person_products.person_id,
+        copurchases.copurchased_product_id as product_id,
+        sum(copurchases.buyer_count) as candidate_score,
+        sum(copurchases.order_count) as candidate_order_count
+    from person_products
+    inner join copurchases
+        on person_products.product_id = copurchases.product_id
+    group by person_products.person_id, copurchases.copurchased_product_id
+),
+
+bestsellers_counted as (
+    select
+        products.product_id,
+        products.product_category,
+        count(distinct recent_purchases.person_id) as buyer_count
+    from products
+    left join purchases as recent_purchases
+        on
+            products.product_id = recent_purchases.product_id
+            and recent_purchases.ordered_date > {{ dbt.dateadd(
+                'day', -1 * var('traits__bestseller_window_days'), as_of_date
+            ) }}
+            and recent_purchases.ordered_date <= {{ as_of_date }}
+    group by products.product_id, products.product_category
+),
+
+bestseller_candidates as (
+    select
+        top_categories.person_id,
+        bestsellers_counted.product_id,
+        bestsellers_counted.buyer_count as candidate_score,
+        0 as candidate_order_count
+    from top_categories
+    inner join bestsellers_counted
+        on top_categories.product_category = bestsellers_counted.product_category
+),
+
+candidates_unioned as (
+    select
+        person_id,
+        product_id,
+        'copurchase' as recommendation_source,
+        1 as source_priority,
+        candidate_score,
+        candidate_order_count
+    from copurchase_candidates
+    union all
+    select
+        person_id,
+        product_id,
+        'category_bestseller' as recommendation_source,
+        2 as source_priority,
+        candidate_score,
+        candidate_order_count
+    from bestseller_candidates
+),
+
+candidates_filtered as (
+    -- active products only, and none the person already bought
+    select
+        candidates_unioned.*,
+        row_number() over (
+            partition by candidates_unioned.person_id, candidates_unioned.product_id
+            order by candidates_unioned.source_priority asc
+        ) as source_rank
+    from candidates_unioned
+    inner join products
+        on candidates_unioned.product_id = products.product_id
+    left join person_products
+        on
+            candidates_unioned.person_id = person_products.person_id
+            and candidates_unioned.product_id = person_products.product_id
+    where person_products.product_id is null
+),
+
+candidates_ranked as (
+    select
+        person_id,
+        product_id,
+        recommendation_source,
+        candidate_score,
+        row_number() over (
+            partition by person_id
+            order by
+                source_priority asc,
+                candidate_score desc,
+                candidate_order_count desc,
+                product_id asc
+        ) as recommendation_rank
+    from candidates_filtered
+    where source_rank = 1
+),
+
+recommendations_ranked as (
+    select
+        person_id || ':' || cast(recommendation_rank as {{ dbt.type_string() }})
+            as person_recommendation_id,
+        person_id,
+        cast(recommendation_rank as {{ dbt.type_bigint() }}) as recommendation_rank,
+        product_id,
+        recommendation_source,
+        cast(candidate_score as {{ dbt.type_bigint() }}) as recommendation_score
+    from candidates_ranked
+    where recommendation_rank <= {{ var('traits__recommendation_count') }}
+)
+
+select * from recommendations_ranked

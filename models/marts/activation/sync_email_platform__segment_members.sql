@@ -1,0 +1,35 @@
+{#- One row per segment and person currently in it who may be emailed: the audiences the
+    email platform imports. -#}
+with
+
+memberships as (
+    select
+        person_id,
+        segment_name,
+        entered_at
+    from {{ ref('fct_segment_memberships') }}
+    where is_current
+),
+
+customers as (
+    select
+        person_id,
+        email,
+        first_name
+    from {{ ref('dim_customers') }}
+    where is_emailable
+),
+
+members_emailable as (
+    select
+        memberships.segment_name,
+        memberships.person_id,
+        customers.email,
+        customers.first_name,
+        memberships.entered_at as entered_segment_at
+    from memberships
+    inner join customers
+        on memberships.person_id = customers.person_id
+)
+
+select * from members_emailable
