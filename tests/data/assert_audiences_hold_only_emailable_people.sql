@@ -1,6 +1,6 @@
 -- Nobody who unsubscribed, bounced hard or complained (on any of their addresses), or who
--- has no address, is in an audience the email platform reads. Checked against the email
--- facts themselves, not against the flag the audiences filter on.
+-- has no address, is in an audience or the payload the email platform reads. Checked
+-- against the email facts themselves, not against the flag the outputs filter on.
 with
 
 audience_members as (
@@ -8,6 +8,11 @@ audience_members as (
         person_id,
         email
     from {{ ref('sync_email_platform__segment_members') }}
+    union all
+    select
+        person_id,
+        email
+    from {{ ref('sync_email_platform__contacts') }}
 ),
 
 suppressing_sends as (

@@ -43,13 +43,19 @@ crm_customers as (
 
 orders as (
     select
-        shop_customer_id,
-        email,
-        ordered_at,
         order_id,
+        ordered_at,
         shipping_country_code,
         shipping_city
     from {{ ref('stg_shop__orders') }}
+    where shipping_country_code is not null
+),
+
+orders_keyed as (
+    select
+        order_id,
+        person_id
+    from {{ ref('int_orders_keyed') }}
 ),
 
 tracking_events as (
@@ -128,21 +134,16 @@ emails_ranked as (
 
 shipping_ranked as (
     select
-        coalesce(by_shop_id.person_id, by_email.person_id) as person_id,
+        orders_keyed.person_id,
         orders.shipping_country_code,
         orders.shipping_city,
         row_number() over (
-            partition by coalesce(by_shop_id.person_id, by_email.person_id)
+            partition by orders_keyed.person_id
             order by orders.ordered_at desc, orders.order_id desc
         ) as order_rank
     from orders
-    left join person_keys as by_shop_id
-        on
-            {{ identity_node('shop_customer_id', 'orders.shop_customer_id') }}
-            = by_shop_id.identifier_node
-    left join person_keys as by_email
-        on {{ identity_node('email', 'orders.email') }} = by_email.identifier_node
-    where orders.shipping_country_code is not null
+    inner join orders_keyed
+        on orders.order_id = orders_keyed.order_id
 ),
 
 time_zones_ranked as (

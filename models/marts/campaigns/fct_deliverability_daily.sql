@@ -96,20 +96,10 @@ days_counted as (
 ),
 
 rates_computed as (
-    -- rates half up to 4 decimals; floor of a quotient is exact on both engines
+    -- half up to 4 decimals, null when the denominator is 0
     select
         {%- for rate_name, (numerator, denominator) in rates.items() %}
-            cast(
-                cast(
-                    floor(
-                        cast({{ numerator }} as numeric(28, 6)) * 10000
-                        / nullif({{ denominator }}, 0)
-                        + 0.5
-                    )
-                    as {{ dbt.type_bigint() }}
-                ) * 0.0001
-                as numeric(9, 4)
-            ) as {{ rate_name }},
+            {{ rate(numerator, denominator) }} as {{ rate_name }},
         {%- endfor %}
         days_counted.*
     from days_counted

@@ -25,12 +25,13 @@ order_lines as (
     from {{ ref('int_order_lines_netted') }}
 ),
 
-orders as (
+orders_keyed as (
     select
         order_id,
-        shop_customer_id,
-        email
-    from {{ ref('stg_shop__orders') }}
+        person_id,
+        reporting_currency,
+        rate_to_reporting
+    from {{ ref('int_orders_keyed') }}
 ),
 
 products as (
@@ -42,30 +43,13 @@ products as (
     from {{ ref('stg_shop__products') }}
 ),
 
-person_keys as (
-    select
-        identifier_node,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-),
-
-currency_rates as (
-    select
-        currency,
-        valid_from,
-        valid_to,
-        reporting_currency,
-        rate_to_reporting
-    from {{ ref('int_currency_rates_ranged') }}
-),
-
 lines_joined as (
     select
         order_lines.order_line_id,
         order_lines.order_id,
         order_lines.line_item_id,
         order_lines.line_position,
-        coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
+        orders_keyed.person_id,
         order_lines.ordered_at,
         order_lines.product_id,
         order_lines.sku,
@@ -82,27 +66,13 @@ lines_joined as (
         order_lines.discount_amount,
         order_lines.refunded_amount,
         order_lines.net_amount,
-        currency_rates.reporting_currency,
-        currency_rates.rate_to_reporting
+        orders_keyed.reporting_currency,
+        orders_keyed.rate_to_reporting
     from order_lines
-    inner join orders
-        on order_lines.order_id = orders.order_id
+    inner join orders_keyed
+        on order_lines.order_id = orders_keyed.order_id
     left join products
         on order_lines.product_id = products.product_id
-    left join person_keys as customer_keys
-        on
-            customer_keys.identifier_node
-            = {{ identity_node('shop_customer_id', 'orders.shop_customer_id') }}
-    left join person_keys as email_keys
-        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
-    left join currency_rates
-        on
-            order_lines.currency = currency_rates.currency
-            and cast(order_lines.ordered_at as date) >= currency_rates.valid_from
-            and (
-                cast(order_lines.ordered_at as date) < currency_rates.valid_to
-                or currency_rates.valid_to is null
-            )
 ),
 
 lines_converted as (

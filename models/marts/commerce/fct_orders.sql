@@ -46,21 +46,13 @@ refunds as (
     from {{ ref('int_order_refunds_flattened') }}
 ),
 
-person_keys as (
+orders_keyed as (
     select
-        identifier_node,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-),
-
-currency_rates as (
-    select
-        currency,
-        valid_from,
-        valid_to,
+        order_id,
+        person_id,
         reporting_currency,
         rate_to_reporting
-    from {{ ref('int_currency_rates_ranged') }}
+    from {{ ref('int_orders_keyed') }}
 ),
 
 lines_summed as (
@@ -104,7 +96,7 @@ discount_codes_listed as (
 orders_joined as (
     select
         orders.order_id,
-        coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
+        orders_keyed.person_id,
         orders.shop_customer_id,
         orders.email,
         orders.is_guest_checkout,
@@ -142,8 +134,8 @@ orders_joined as (
         ) as total_amount,
         coalesce(refunds_summed.refunded_amount, 0) as refunded_amount,
         coalesce(lines_summed.returns_amount, 0) as returns_amount,
-        currency_rates.reporting_currency,
-        currency_rates.rate_to_reporting
+        orders_keyed.reporting_currency,
+        orders_keyed.rate_to_reporting
     from orders
     left join lines_summed
         on orders.order_id = lines_summed.order_id
@@ -151,20 +143,8 @@ orders_joined as (
         on orders.order_id = refunds_summed.order_id
     left join discount_codes_listed
         on orders.order_id = discount_codes_listed.order_id
-    left join person_keys as customer_keys
-        on
-            customer_keys.identifier_node
-            = {{ identity_node('shop_customer_id', 'orders.shop_customer_id') }}
-    left join person_keys as email_keys
-        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
-    left join currency_rates
-        on
-            orders.currency = currency_rates.currency
-            and cast(orders.ordered_at as date) >= currency_rates.valid_from
-            and (
-                cast(orders.ordered_at as date) < currency_rates.valid_to
-                or currency_rates.valid_to is null
-            )
+    left join orders_keyed
+        on orders.order_id = orders_keyed.order_id
 ),
 
 orders_netted as (

@@ -1,0 +1,57 @@
+{#- One row per order (its latest version): the buyer's person key, found by the shop
+    account first and the email second, and the rate that converts the order's currency
+    to the reporting currency on the day it was ordered (the rate period holding that
+    date: valid_from inclusive, valid_to exclusive). -#}
+with
+
+orders as (
+    select
+        order_id,
+        shop_customer_id,
+        email,
+        ordered_at,
+        currency
+    from {{ ref('stg_shop__orders') }}
+),
+
+person_keys as (
+    select
+        identifier_node,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+),
+
+currency_rates as (
+    select
+        currency,
+        valid_from,
+        valid_to,
+        reporting_currency,
+        rate_to_reporting
+    from {{ ref('int_currency_rates_ranged') }}
+),
+
+orders_keyed as (
+    select
+        orders.order_id,
+        coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
+        currency_rates.reporting_currency,
+        currency_rates.rate_to_reporting
+    from orders
+    left join person_keys as customer_keys
+        on
+            customer_keys.identifier_node
+            = {{ identity_node('shop_customer_id', 'orders.shop_customer_id') }}
+    left join person_keys as email_keys
+        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
+    left join currency_rates
+        on
+            orders.currency = currency_rates.currency
+            and cast(orders.ordered_at as date) >= currency_rates.valid_from
+            and (
+                cast(orders.ordered_at as date) < currency_rates.valid_to
+                or currency_rates.valid_to is null
+            )
+)
+
+select * from orders_keyed
