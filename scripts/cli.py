@@ -8,20 +8,21 @@ import sys
 from collections.abc import Sequence
 
 from scripts import __version__
+from scripts import alert as alert_cmd
 from scripts import generate as generate_cmd
 from scripts import identity as identity_cmd
 from scripts import load as load_cmd
 from scripts import run as run_cmd
 from scripts.errors import UserError
 
-COMMANDS = (generate_cmd, load_cmd, run_cmd, identity_cmd)
+COMMANDS = (generate_cmd, load_cmd, run_cmd, alert_cmd, identity_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mailpipe",
         description="Generate sample data, load landing files into the raw schema, "
-        "and run the dbt pipeline on DuckDB (default) or Postgres.",
+        "run the dbt pipeline on DuckDB (default) or Postgres, and alert on what failed.",
     )
     parser.add_argument("--version", action="version", version=f"mailpipe {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only summaries")

@@ -1,5 +1,5 @@
-"""`mailpipe run`: the whole pipeline in one command — generate, load, dbt build — and a
-report of what it built."""
+"""`mailpipe run`: the whole pipeline in one command — generate, load, check source
+freshness, dbt build, alert — and a report of what it built."""
 
 from __future__ import annotations
 
@@ -13,16 +13,21 @@ from scripts.errors import UserError
 from scripts.warehouse import PROJECT_DIR, Target, connect_duckdb, connect_postgres, load_target
 
 log = logging.getLogger(__name__)
-LAYERS = ("staging", "intermediate", "marts")
+LAYERS = ("staging", "intermediate", "marts", "monitoring")
+STEPS = 5
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "run",
-        help="generate sample data (if none), load it, dbt build, and report what was built",
+        help="generate sample data (if none), load it, check freshness, dbt build, alert, "
+        "and report what was built",
         description="Run the whole pipeline on the active target: generate sample data when "
-        "the landing folder is empty, load new landing files, seed and build every model "
-        "and test with dbt, then print the tables built per layer with their row counts.",
+        "the landing folder is empty, load new landing files, check source freshness, seed "
+        "and build every model and test with dbt, print the alert summary (`mailpipe alert`: "
+        "failures, warnings and stale sources with their owners; posted to "
+        "$MAILPIPE_ALERT_WEBHOOK_URL when set), then the tables built per layer with their "
+        "row counts. Exits 1 when the load failed or the alert says error.",
     )
     parser.add_argument(
         "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
@@ -47,6 +52,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--skip-build", action="store_true", help="stop after loading")
     parser.add_argument(
+        "--notify-on",
+        choices=("always", "warn", "error"),
+        default="warn",
+        help="when to post the alert to $MAILPIPE_ALERT_WEBHOOK_URL (default: %(default)s)",
+    )
+    parser.add_argument(
         "--select",
         nargs="+",
         metavar="SELECTOR",
@@ -61,8 +72,8 @@ def _has_landing_data(landing: Path) -> bool:
     )
 
 
-def dbt_build(target: Target, select: list[str] | None = None) -> tuple[bool, list]:
-    """`dbt seed` then `dbt build` through dbt's Python API; returns success and results."""
+def _invoke_dbt(args: list[str], target: Target) -> tuple[bool, list]:
+    """A dbt command through dbt's Python API; returns success and the node results."""
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -74,28 +85,50 @@ def dbt_build(target: Target, select: list[str] | None = None) -> tuple[bool, li
         "--target",
         target.name,
     ]
-    runner = dbtRunner()
-    args = ["build", *common]
-    if select:
-        args += ["--select", *select]
-    result = runner.invoke(args)
+    result = dbtRunner().invoke([*args, *common])
     if result.exception is not None:
-        raise UserError(f"dbt build could not run: {result.exception}")
-    return bool(result.success), list(result.result or [])
+        raise UserError(f"dbt {' '.join(args[:2])} could not run: {result.exception}")
+    return bool(result.success), list(getattr(result.result, "results", None) or [])
+
+
+def dbt_build(target: Target, select: list[str] | None = None) -> tuple[bool, list]:
+    """`dbt build` (seeds, models, snapshots, tests); returns success and results."""
+    return _invoke_dbt(["build", *(["--select", *select] if select else [])], target)
+
+
+def dbt_source_freshness(target: Target) -> tuple[bool, list]:
+    """`dbt source freshness` on every source; returns success and results (a stale
+    source is reported by the alert, not raised here)."""
+    return _invoke_dbt(["source", "freshness"], target)
+
+
+def _nodes(results: list) -> list:
+    """The node results of a dbt command, without its project hooks."""
+    return [r for r in results if str(getattr(r.node, "resource_type", "")) != "operation"]
+
+
+def _counts(results: list) -> str:
+    statuses: dict[str, int] = {}
+    for r in results:
+        statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
+    return ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
 
 
 def built_tables(target: Target) -> list[tuple[str, str, int]]:
-    """(layer, relation, rows) for every relation dbt built, read from the warehouse."""
+    """(layer, relation, rows) for every relation in the target's layer schemas
+    (`<target schema>_staging`, ...), read from the warehouse. Only this target's schemas:
+    a shared Postgres database may hold other people's `*_staging`."""
+    base = str(target.config.get("schema") or "main")
     rows: list[tuple[str, str, int]] = []
     if target.type == "duckdb":
         # dbt still holds the file open in this process: same configuration (read-write).
         con = connect_duckdb(target)
         query = (
             "select table_schema, table_name from information_schema.tables "
-            "where table_schema like ? order by 1, 2"
+            "where table_schema = ? order by 1, 2"
         )
         for layer in LAYERS:
-            for schema, name in con.execute(query, [f"%{layer}"]).fetchall():
+            for schema, name in con.execute(query, [f"{base}_{layer}"]).fetchall():
                 count = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()[0]
                 rows.append((layer, f"{schema}.{name}", count))
         con.close()
@@ -105,8 +138,8 @@ def built_tables(target: Target) -> list[tuple[str, str, int]]:
         for layer in LAYERS:
             cur.execute(
                 "select table_schema, table_name from information_schema.tables "
-                "where table_schema like %s order by 1, 2",
-                (f"%{layer}",),
+                "where table_schema = %s order by 1, 2",
+                (f"{base}_{layer}",),
             )
             for schema, name in cur.fetchall():
                 cur.execute(f'select count(*) from "{schema}"."{name}"')
@@ -116,6 +149,7 @@ def built_tables(target: Target) -> list[tuple[str, str, int]]:
 
 
 def _cli(args: argparse.Namespace) -> int:
+    from scripts import alert as alert_cmd
     from scripts import generate as generate_cmd
     from scripts import load as load_cmd
 
@@ -131,13 +165,15 @@ def _cli(args: argparse.Namespace) -> int:
             progress=log.info,
         )
         print(
-            f"[1/3] generate: {sum(gen.rows_by_table.values()):,} records in {gen.files} "
+            f"[1/{STEPS}] generate: {sum(gen.rows_by_table.values()):,} records in {gen.files} "
             f"files for {gen.customers:,} customers ({gen.seconds:.1f} s)"
         )
     else:
-        print(f"[1/3] generate: skipped, {args.landing} already has data (--regenerate to redo)")
+        print(
+            f"[1/{STEPS}] generate: skipped, {args.landing} already has data (--regenerate to redo)"
+        )
     summary = load_cmd.load(args.landing, target, os.environ.get("MAILPIPE_RAW_SCHEMA", "raw"))
-    print(f"[2/3] {summary.line()}")
+    print(f"[2/{STEPS}] {summary.line()}")
     if summary.failed:
         for f in summary.failed:
             print(f"      failed: {f.file}: {f.error}")
@@ -145,17 +181,41 @@ def _cli(args: argparse.Namespace) -> int:
     if args.skip_build:
         return 0
     t0 = time.perf_counter()
+    _, fresh = dbt_source_freshness(target)
+    fresh = _nodes(fresh)
+    print(
+        f"[3/{STEPS}] source freshness: {len(fresh)} sources ({_counts(fresh)}) "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    t0 = time.perf_counter()
     ok, results = dbt_build(target, args.select)
-    statuses: dict[str, int] = {}
-    for r in results:
-        statuses[str(r.status)] = statuses.get(str(r.status), 0) + 1
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-    print(f"[3/3] dbt build: {len(results)} nodes ({counts}) in {time.perf_counter() - t0:.1f} s")
-    if not ok:
-        print("dbt build FAILED: see the log above and target/run_results.json")
+    results = _nodes(results)
+    print(
+        f"[4/{STEPS}] dbt build: {len(results)} nodes ({_counts(results)}) "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
+    target_path = alert_cmd.default_target_path()
+    alert = alert_cmd.build_alert(target_path)
+    print(f"[5/{STEPS}] alert ({target_path}):")
+    for line in alert.lines():
+        print(f"      {line}")
+    post_failed = False
+    try:
+        posted = alert_cmd.notify(alert, args.notify_on)
+    except UserError as exc:  # the summary is printed; say what went wrong, then exit 1
+        posted, post_failed = f"webhook: FAILED: {exc}", True
+    if posted:
+        print(f"      {posted}")
+    if ok:
+        print("\nbuilt:")
+        for layer, relation, count in built_tables(target):
+            print(f"  {layer:<13} {relation:<48} {count:>12,} rows")
+    elapsed = time.perf_counter() - started
+    if not ok or alert.exit_code or post_failed:
+        print(
+            f"\npipeline FAILED after {elapsed:.1f} s on {target.describe()}: see the alert "
+            "above, dbt's log and run_results.json"
+        )
         return 1
-    print("\nbuilt:")
-    for layer, relation, count in built_tables(target):
-        print(f"  {layer:<13} {relation:<48} {count:>12,} rows")
-    print(f"\npipeline finished in {time.perf_counter() - started:.1f} s on {target.describe()}")
+    print(f"\npipeline finished in {elapsed:.1f} s on {target.describe()}")
     return 0

@@ -22,7 +22,7 @@ def mailpipe(*args: str, env: dict[str, str] | None = None) -> subprocess.Comple
     )
 
 
-@pytest.mark.parametrize("command", ["generate", "load", "run", "identity"])
+@pytest.mark.parametrize("command", ["generate", "load", "run", "alert", "identity"])
 def test_every_subcommand_has_help(command):
     result = mailpipe(command, "--help")
     assert result.returncode == 0

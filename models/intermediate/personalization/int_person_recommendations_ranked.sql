@@ -1,12 +1,20 @@
 {#- One row per person and recommendation slot (1 to traits__recommendation_count):
-    active products the person has not bought, first those bought by the same people as
-    the products they bought (co-purchases by at least traits__copurchase_min_buyers
-    people, scored by the people summed over the person's products), then to fill the
-    remaining slots the bestsellers of the person's top category (people who bought them
-    in the last traits__bestseller_window_days). People without a purchase or a top
-    category get no rows. -#}
+    active products the person has not bought. First those bought by the same people as
+    the products they bought (pairs of at least traits__copurchase_min_buyers people),
+    scored by the pairs' cosine similarity summed over the person's products; then the
+    bestsellers of the person's top category; then, for everyone in
+    int_customer_profiles_merged (the spine of dim_customers), the overall bestsellers.
+    Bestsellers are ranked by the people who bought them in the last
+    traits__bestseller_window_days up to the as-of date. Every person gets all slots when
+    enough active products exist. -#}
 {%- set as_of_date = personalization_as_of_date() -%}
+{%- set recommendation_count = var('traits__recommendation_count') -%}
 with
+
+profiles as (
+    select person_id
+    from {{ ref('int_customer_profiles_merged') }}
+),
 
 purchases as (
     select
@@ -21,7 +29,8 @@ copurchases as (
         product_id,
         copurchased_product_id,
         buyer_count,
-        order_count
+        order_count,
+        copurchase_similarity
     from {{ ref('int_product_copurchases_counted') }}
     where buyer_count >= {{ var('traits__copurchase_min_buyers') }}
 ),
@@ -49,11 +58,20 @@ person_products as (
     from purchases
 ),
 
+person_products_counted as (
+    select
+        person_id,
+        count(*) as product_count
+    from person_products
+    group by person_id
+),
+
 copurchase_candidates as (
     select
         person_products.person_id,
         copurchases.copurchased_product_id as product_id,
-        sum(copurchases.buyer_count) as candidate_score,
+        sum(copurchases.copurchase_similarity) as candidate_score,
+        sum(copurchases.buyer_count) as candidate_buyer_count,
         sum(copurchases.order_count) as candidate_order_count
     from person_products
     inner join copurchases
@@ -77,15 +95,48 @@ bestsellers_counted as (
     group by products.product_id, products.product_category
 ),
 
-bestseller_candidates as (
+bestsellers_ranked as (
+    select
+        product_id,
+        product_category,
+        buyer_count,
+        row_number() over (
+            order by buyer_count desc, product_id asc
+        ) as bestseller_rank
+    from bestsellers_counted
+),
+
+category_bestseller_candidates as (
     select
         top_categories.person_id,
-        bestsellers_counted.product_id,
-        bestsellers_counted.buyer_count as candidate_score,
+        bestsellers_ranked.product_id,
+        cast(bestsellers_ranked.buyer_count as {{ dbt.type_numeric() }})
+            as candidate_score,
+        0 as candidate_buyer_count,
         0 as candidate_order_count
     from top_categories
-    inner join bestsellers_counted
-        on top_categories.product_category = bestsellers_counted.product_category
+    inner join bestsellers_ranked
+        on top_categories.product_category = bestsellers_ranked.product_category
+),
+
+bestseller_candidates as (
+    -- as many as the slots plus the products the person bought, so that enough are left
+    -- once those are taken out
+    select
+        profiles.person_id,
+        bestsellers_ranked.product_id,
+        cast(bestsellers_ranked.buyer_count as {{ dbt.type_numeric() }})
+            as candidate_score,
+        0 as candidate_buyer_count,
+        0 as candidate_order_count
+    from profiles
+    left join person_products_counted
+        on profiles.person_id = person_products_counted.person_id
+    inner join bestsellers_ranked
+        on
+            bestsellers_ranked.bestseller_rank
+            <= {{ recommendation_count }}
+            + coalesce(person_products_counted.product_count, 0)
 ),
 
 candidates_unioned as (
@@ -95,6 +146,7 @@ candidates_unioned as (
         'copurchase' as recommendation_source,
         1 as source_priority,
         candidate_score,
+        candidate_buyer_count,
         candidate_order_count
     from copurchase_candidates
     union all
@@ -104,6 +156,17 @@ candidates_unioned as (
         'category_bestseller' as recommendation_source,
         2 as source_priority,
         candidate_score,
+        candidate_buyer_count,
+        candidate_order_count
+    from category_bestseller_candidates
+    union all
+    select
+        person_id,
+        product_id,
+        'bestseller' as recommendation_source,
+        3 as source_priority,
+        candidate_score,
+        candidate_buyer_count,
         candidate_order_count
     from bestseller_candidates
 ),
@@ -137,6 +200,7 @@ candidates_ranked as (
             order by
                 source_priority asc,
                 candidate_score desc,
+                candidate_buyer_count desc,
                 candidate_order_count desc,
                 product_id asc
         ) as recommendation_rank
@@ -152,9 +216,9 @@ recommendations_ranked as (
         cast(recommendation_rank as {{ dbt.type_bigint() }}) as recommendation_rank,
         product_id,
         recommendation_source,
-        cast(candidate_score as {{ dbt.type_bigint() }}) as recommendation_score
+        cast(candidate_score as {{ dbt.type_numeric() }}) as recommendation_score
     from candidates_ranked
-    where recommendation_rank <= {{ var('traits__recommendation_count') }}
+    where recommendation_rank <= {{ recommendation_count }}
 )
 
 select * from recommendations_ranked

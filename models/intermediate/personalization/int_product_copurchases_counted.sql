@@ -1,6 +1,9 @@
 {#- One row per ordered pair of different products bought by the same person (both
-    directions: A with B and B with A): how many people bought both (at any time) and how
-    many orders held both. From the lines people kept (int_person_purchases_identified). -#}
+    directions: A with B and B with A): how many people bought both (at any time), how
+    many orders held both, how many people bought each, and their cosine similarity
+    (people who bought both / sqrt(buyers of A * buyers of B), 6 decimals), which does not
+    grow with a product's popularity alone. From the lines people kept
+    (int_person_purchases_identified). -#}
 with
 
 purchases as (
@@ -23,6 +26,14 @@ order_products as (
         order_id,
         product_id
     from purchases
+),
+
+products_counted as (
+    select
+        product_id,
+        count(*) as buyer_count
+    from person_products
+    group by product_id
 ),
 
 buyer_pairs_counted as (
@@ -61,13 +72,47 @@ copurchases_counted as (
         buyer_pairs_counted.copurchased_product_id,
         cast(buyer_pairs_counted.buyer_count as {{ dbt.type_bigint() }}) as buyer_count,
         cast(coalesce(order_pairs_counted.order_count, 0) as {{ dbt.type_bigint() }})
-            as order_count
+            as order_count,
+        cast(products_counted.buyer_count as {{ dbt.type_bigint() }})
+            as product_buyer_count,
+        cast(copurchased_products_counted.buyer_count as {{ dbt.type_bigint() }})
+            as copurchased_product_buyer_count
     from buyer_pairs_counted
+    inner join products_counted
+        on buyer_pairs_counted.product_id = products_counted.product_id
+    inner join products_counted as copurchased_products_counted
+        on
+            buyer_pairs_counted.copurchased_product_id
+            = copurchased_products_counted.product_id
     left join order_pairs_counted
         on
             buyer_pairs_counted.product_id = order_pairs_counted.product_id
             and buyer_pairs_counted.copurchased_product_id
             = order_pairs_counted.copurchased_product_id
+),
+
+copurchases_scored as (
+    -- cosine similarity of the two products' sets of buyers, rounded on its own so that
+    -- sums over a person's products are exact decimals on every engine
+    select
+        product_pair_id,
+        product_id,
+        copurchased_product_id,
+        buyer_count,
+        order_count,
+        product_buyer_count,
+        copurchased_product_buyer_count,
+        cast(
+            round(
+                cast(buyer_count as {{ dbt.type_numeric() }})
+                / sqrt(
+                    cast(product_buyer_count as {{ dbt.type_numeric() }})
+                    * copurchased_product_buyer_count
+                ),
+                6
+            ) as {{ dbt.type_numeric() }}
+        ) as copurchase_similarity
+    from copurchases_counted
 )
 
-select * from copurchases_counted
+select * from copurchases_scored

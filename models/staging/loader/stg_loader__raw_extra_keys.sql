@@ -1,0 +1,63 @@
+{#- One row per raw table and key found in its `_extra` column (keys a record had beyond
+    the table's declared columns): when and in which batch the key was first and last
+    loaded, and how many rows carry it. The one staging model over several raw tables:
+    `_extra` describes the landing format itself, and the other staging models drop it. -#}
+
+{#- (source, raw table) of every table the loader writes with an `_extra` column -#}
+{%- set raw_tables = [
+    ('crm', 'crm_customer_changes'),
+    ('shop', 'shop_orders'),
+    ('shop', 'shop_checkouts'),
+    ('shop', 'shop_products'),
+    ('shop', 'shop_loyalty_ledger'),
+    ('esp', 'esp_email_events'),
+    ('esp', 'esp_campaigns'),
+    ('tracking', 'tracking_events'),
+    ('enrichment', 'enrichment_profiles'),
+    ('privacy', 'consent_events'),
+    ('privacy', 'privacy_requests'),
+] -%}
+
+with
+
+{% for source_name, table_name in raw_tables %}
+    {{ table_name }} as (
+        select
+            _extra,
+            _batch_id,
+            _loaded_at
+        from {{ source(source_name, table_name) }}
+    ),
+{% endfor %}
+
+extra_keys_unnested as (
+    {%- for source_name, table_name in raw_tables %}
+        select
+            '{{ table_name }}' as table_name,
+            extra_keys.extra_key,
+            raw_rows._batch_id as batch_id,
+            {{ to_utc('raw_rows._loaded_at') }} as loaded_at
+        from {{ table_name }} as raw_rows
+        cross join
+            lateral {{ json_object_keys('raw_rows._extra') }} as extra_keys (extra_key)
+        where raw_rows._extra is not null
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
+),
+
+extra_keys_listed as (
+    select
+        table_name,
+        cast(extra_key as {{ dbt.type_string() }}) as extra_key,
+        min(loaded_at) as first_loaded_at,
+        max(loaded_at) as last_loaded_at,
+        min(batch_id) as first_batch_id,
+        max(batch_id) as last_batch_id,
+        cast(count(*) as {{ dbt.type_bigint() }}) as row_count
+    from extra_keys_unnested
+    group by table_name, extra_key
+)
+
+select * from extra_keys_listed
