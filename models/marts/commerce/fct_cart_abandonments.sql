@@ -183,7 +183,7 @@ abandonments_converted as (
         currency,
         cast(cart_amount as numeric(28, 2)) as cart_amount,
         reporting_currency,
-        cast(cart_amount * rate_to_reporting as numeric(28, 2)) as cart_reporting_amount,
+        {{ reporting_amount('cart_amount') }} as cart_reporting_amount,
         line_count,
         item_count,
         first_product_id,

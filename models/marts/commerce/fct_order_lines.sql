@@ -99,13 +99,10 @@ lines_converted as (
         cast(refunded_amount as numeric(28, 2)) as refunded_amount,
         cast(net_amount as numeric(28, 2)) as net_amount,
         reporting_currency,
-        cast(gross_amount * rate_to_reporting as numeric(28, 2))
-            as gross_reporting_amount,
-        cast(discount_amount * rate_to_reporting as numeric(28, 2))
-            as discount_reporting_amount,
-        cast(refunded_amount * rate_to_reporting as numeric(28, 2))
-            as refunded_reporting_amount,
-        cast(net_amount * rate_to_reporting as numeric(28, 2)) as net_reporting_amount
+        {{ reporting_amount('gross_amount') }} as gross_reporting_amount,
+        {{ reporting_amount('discount_amount') }} as discount_reporting_amount,
+        {{ reporting_amount('refunded_amount') }} as refunded_reporting_amount,
+        {{ reporting_amount('net_amount') }} as net_reporting_amount
     from lines_joined
 )
 

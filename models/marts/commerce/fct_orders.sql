@@ -198,21 +198,14 @@ orders_converted as (
         cast(returns_amount as numeric(28, 2)) as returns_amount,
         cast(net_revenue_amount as numeric(28, 2)) as net_revenue_amount,
         reporting_currency,
-        cast(gross_amount * rate_to_reporting as numeric(28, 2))
-            as gross_reporting_amount,
-        cast(discount_amount * rate_to_reporting as numeric(28, 2))
-            as discount_reporting_amount,
-        cast(shipping_amount * rate_to_reporting as numeric(28, 2))
-            as shipping_reporting_amount,
-        cast(tax_amount * rate_to_reporting as numeric(28, 2)) as tax_reporting_amount,
-        cast(total_amount * rate_to_reporting as numeric(28, 2))
-            as total_reporting_amount,
-        cast(refunded_amount * rate_to_reporting as numeric(28, 2))
-            as refunded_reporting_amount,
-        cast(returns_amount * rate_to_reporting as numeric(28, 2))
-            as returns_reporting_amount,
-        cast(net_revenue_amount * rate_to_reporting as numeric(28, 2))
-            as net_revenue_reporting_amount
+        {{ reporting_amount('gross_amount') }} as gross_reporting_amount,
+        {{ reporting_amount('discount_amount') }} as discount_reporting_amount,
+        {{ reporting_amount('shipping_amount') }} as shipping_reporting_amount,
+        {{ reporting_amount('tax_amount') }} as tax_reporting_amount,
+        {{ reporting_amount('total_amount') }} as total_reporting_amount,
+        {{ reporting_amount('refunded_amount') }} as refunded_reporting_amount,
+        {{ reporting_amount('returns_amount') }} as returns_reporting_amount,
+        {{ reporting_amount('net_revenue_amount') }} as net_revenue_reporting_amount
     from orders_netted
 )
 
