@@ -4,6 +4,7 @@ freshness, dbt build, alert — and a report of what it built."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import time
@@ -63,7 +64,36 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="SELECTOR",
         help="dbt selection for the build (default: everything)",
     )
+    parser.add_argument(
+        "--exclude",
+        nargs="+",
+        metavar="SELECTOR",
+        help="dbt selection left out of the build (default: nothing)",
+    )
+    parser.add_argument(
+        "--vars",
+        type=parse_vars,
+        default=None,
+        metavar="YAML",
+        help="project vars for source freshness and the build, a YAML or JSON mapping as "
+        "for dbt's --vars, e.g. '{monitoring__baseline_days: 56}' (default: dbt_project.yml)",
+    )
     parser.set_defaults(func=_cli)
+
+
+def parse_vars(text: str) -> dict:
+    """A `--vars` value: a YAML (or JSON) mapping of var names to values."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise argparse.ArgumentTypeError(f"not YAML: {exc}") from exc
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise argparse.ArgumentTypeError(
+            "expected a mapping of var names to values, e.g. '{monitoring__baseline_days: 56}'"
+        )
+    return value
 
 
 def _has_landing_data(landing: Path) -> bool:
@@ -91,15 +121,26 @@ def _invoke_dbt(args: list[str], target: Target) -> tuple[bool, list]:
     return bool(result.success), list(getattr(result.result, "results", None) or [])
 
 
-def dbt_build(target: Target, select: list[str] | None = None) -> tuple[bool, list]:
+def _vars_args(dbt_vars: dict | None) -> list[str]:
+    return ["--vars", json.dumps(dbt_vars)] if dbt_vars else []
+
+
+def dbt_build(
+    target: Target,
+    select: list[str] | None = None,
+    exclude: list[str] | None = None,
+    dbt_vars: dict | None = None,
+) -> tuple[bool, list]:
     """`dbt build` (seeds, models, snapshots, tests); returns success and results."""
-    return _invoke_dbt(["build", *(["--select", *select] if select else [])], target)
+    args = ["build", *(["--select", *select] if select else [])]
+    args += ["--exclude", *exclude] if exclude else []
+    return _invoke_dbt([*args, *_vars_args(dbt_vars)], target)
 
 
-def dbt_source_freshness(target: Target) -> tuple[bool, list]:
+def dbt_source_freshness(target: Target, dbt_vars: dict | None = None) -> tuple[bool, list]:
     """`dbt source freshness` on every source; returns success and results (a stale
     source is reported by the alert, not raised here)."""
-    return _invoke_dbt(["source", "freshness"], target)
+    return _invoke_dbt(["source", "freshness", *_vars_args(dbt_vars)], target)
 
 
 def _nodes(results: list) -> list:
@@ -181,14 +222,14 @@ def _cli(args: argparse.Namespace) -> int:
     if args.skip_build:
         return 0
     t0 = time.perf_counter()
-    _, fresh = dbt_source_freshness(target)
+    _, fresh = dbt_source_freshness(target, args.vars)
     fresh = _nodes(fresh)
     print(
         f"[3/{STEPS}] source freshness: {len(fresh)} sources ({_counts(fresh)}) "
         f"in {time.perf_counter() - t0:.1f} s"
     )
     t0 = time.perf_counter()
-    ok, results = dbt_build(target, args.select)
+    ok, results = dbt_build(target, args.select, args.exclude, args.vars)
     results = _nodes(results)
     print(
         f"[4/{STEPS}] dbt build: {len(results)} nodes ({_counts(results)}) "

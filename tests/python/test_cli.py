@@ -73,3 +73,27 @@ def test_default_target_is_duckdb_and_env_switches_it(monkeypatch):
 
     with pytest.raises(UserError, match="target 'nope'"):
         load_target()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('{"monitoring__baseline_days": 84}', {"monitoring__baseline_days": 84}),
+        (
+            "{freshness__warn_after_hours: 0, a: [1, 2]}",
+            {"freshness__warn_after_hours": 0, "a": [1, 2]},
+        ),
+    ],
+)
+def test_run_vars_are_a_yaml_or_json_mapping(value, expected):
+    from scripts.run import parse_vars
+
+    assert parse_vars(value) == expected
+
+
+@pytest.mark.parametrize("value", ["[1, 2]", "just text", "{a: [1, 2}", "{1: 2}"])
+def test_run_vars_that_are_no_mapping_are_a_usage_error(value):
+    result = mailpipe("run", "--vars", value, "--skip-build")
+    assert result.returncode == 2
+    assert "argument --vars" in result.stderr
+    assert "Traceback" not in result.stderr

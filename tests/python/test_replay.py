@@ -176,6 +176,10 @@ QUIET_VARS = {"freshness__warn_after_hours": 0, "freshness__error_after_hours": 
 MONITORING = ["+fct_daily_metrics", "+fct_order_lines"]
 SPIKE_EPOCH = 1_793_361_600  # 2026-10-30 12:00 UTC, the latest day of the email metrics
 SPIKE_MESSAGES = 60
+# A mart column whose type a change to the model breaks: the contract says numeric.
+BROKEN_MART = Path("models/marts/commerce/fct_order_lines.sql")
+BROKEN_FROM = "cast(net_amount as numeric(28, 2)) as net_amount"
+BROKEN_TO = "cast(net_amount as varchar) as net_amount"
 
 
 def mailpipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -190,20 +194,25 @@ def mailpipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def pipeline(
-    env: dict[str, str], landing: Path, select: list[str], freshness_vars: dict
+    env: dict[str, str], landing: Path, select: list[str], dbt_vars: dict
 ) -> tuple[int, str]:
-    """The steps of `mailpipe run` with vars: load, source freshness, build, alert. Returns
-    the exit status (0 only when every step passed) and the alert's output."""
-    loaded = mailpipe("-q", "load", "--landing", str(landing), env=env)
-    assert loaded.returncode == 0, loaded.stdout[-2000:] + loaded.stderr[-2000:]
-    fresh = dbt("source", "freshness", "--vars", json.dumps(freshness_vars), env=env)
-    built = dbt(
-        "build", "--select", *select, *BUILD, "--vars", json.dumps(MONITORING_VARS), env=env
+    """`mailpipe run` (load, source freshness, build, alert) on a selection with vars.
+    Returns its exit status and output. Tests are selected cautiously: only those whose
+    every parent is built (the relationship tests to dim_customers are left out)."""
+    result = mailpipe(
+        "run",
+        "--landing",
+        str(landing),
+        "--select",
+        *select,
+        "--exclude",
+        "resource_type:unit_test",
+        "--vars",
+        json.dumps(MONITORING_VARS | dbt_vars),
+        env=dict(env, DBT_INDIRECT_SELECTION="cautious"),
     )
-    alert = mailpipe("alert", env=env)
-    assert alert.returncode in (0, 1), alert.stdout + alert.stderr
-    status = max(fresh.returncode, built.returncode, alert.returncode)
-    return status, alert.stdout
+    assert "[5/5] alert" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.returncode, result.stdout
 
 
 def error_lines(alert_output: str) -> list[str]:
@@ -248,8 +257,24 @@ def add_duplicate_order_line(landing: Path) -> None:
     (orders / "shop_orders__zz-corrupt.jsonl").write_text(json.dumps(order) + "\n")
 
 
-def test_corrupted_batches_fail_and_the_alert_names_them(duckdb_env, small_landing, tmp_path):
-    env = isolated(duckdb_env, tmp_path, "corrupt")
+def project_with_broken_contract(tmp_path: Path) -> Path:
+    """(d) A copy of the dbt project in which a change to a mart casts a numeric column of
+    its contract to text, as a careless pull request would."""
+    copy = tmp_path / "project"
+    copy.mkdir()
+    for name in ("dbt_project.yml", "profiles.yml"):
+        shutil.copy2(PROJECT_DIR / name, copy / name)
+    for folder in ("models", "macros", "seeds", "snapshots", "analyses", "tests/data"):
+        shutil.copytree(PROJECT_DIR / folder, copy / folder)
+    mart = copy / BROKEN_MART
+    sql = mart.read_text()
+    assert sql.count(BROKEN_FROM) == 1
+    mart.write_text(sql.replace(BROKEN_FROM, BROKEN_TO))
+    return copy
+
+
+def test_corrupted_batches_fail_and_the_alert_names_them(engine_env, small_landing, tmp_path):
+    env = isolated(engine_env, tmp_path, "corrupt")
     landing = tmp_path / "landing"
     shutil.copytree(small_landing, landing)
 
@@ -258,12 +283,13 @@ def test_corrupted_batches_fail_and_the_alert_names_them(duckdb_env, small_landi
     assert status == 0, out
     assert error_lines(out) == [], out
     assert "STALE" not in out and "alert: ERROR" not in out, out
+    assert "pipeline finished" in out, out
 
     # Re-delivered events, a bounce spike, and every source gone quiet.
     add_redelivered_events_and_bounce_spike(landing)
     status, out = pipeline(env, landing, MONITORING, QUIET_VARS)
-    assert status != 0, out
-    assert "alert: ERROR" in out, out
+    assert status == 1, out
+    assert "alert: ERROR" in out and "pipeline FAILED" in out, out
     errors = "\n".join(error_lines(out))
     assert "monitoring_bounce_rate_spike on fct_daily_metrics" in errors, out
     assert re.search(r"STALE\s+source esp\.esp_email_events", out), out
@@ -278,6 +304,34 @@ def test_corrupted_batches_fail_and_the_alert_names_them(duckdb_env, small_landi
     # order lines, fct_daily_metrics included, so it comes in a batch of its own.
     add_duplicate_order_line(landing)
     status, out = pipeline(env, landing, ["+fct_order_lines"], {})
-    assert status != 0, out
+    assert status == 1, out
     errors = "\n".join(error_lines(out))
     assert "unique_int_order_lines_flattened_order_line_id" in errors, out
+
+    # A mart whose SQL no longer matches its contract: the build stops at that model, and
+    # the alert names it with dbt's contract message.
+    project = project_with_broken_contract(tmp_path)
+    built = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--select",
+            "fct_order_lines",
+            *BUILD,
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert built.returncode != 0, built.stdout[-3000:]
+    alert = mailpipe("alert", "--target-path", env["DBT_TARGET_PATH"], env=env)
+    assert alert.returncode == 1, alert.stdout + alert.stderr
+    errors = error_lines(alert.stdout)
+    assert len(errors) == 1, alert.stdout
+    assert re.match(r"\s+ERROR\s+model fct_order_lines: .*contract", errors[0]), alert.stdout
