@@ -9,13 +9,15 @@ from collections.abc import Sequence
 
 from scripts import __version__
 from scripts import alert as alert_cmd
+from scripts import collector as collect_cmd
 from scripts import generate as generate_cmd
 from scripts import identity as identity_cmd
 from scripts import load as load_cmd
+from scripts import privacy as privacy_cmd
 from scripts import run as run_cmd
 from scripts.errors import UserError
 
-COMMANDS = (generate_cmd, load_cmd, run_cmd, alert_cmd, identity_cmd)
+COMMANDS = (generate_cmd, load_cmd, run_cmd, alert_cmd, identity_cmd, privacy_cmd, collect_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

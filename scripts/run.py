@@ -1,4 +1,4 @@
-"""`mailpipe run`: the whole pipeline in one command — generate, load, check source
+"""`mailpipe run`: the whole pipeline in one command — generate, load, erase, check source
 freshness, dbt build, alert — and a report of what it built."""
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ from scripts.errors import UserError
 from scripts.warehouse import PROJECT_DIR, Target, connect_duckdb, connect_postgres, load_target
 
 log = logging.getLogger(__name__)
-LAYERS = ("staging", "intermediate", "marts", "monitoring")
-STEPS = 5
+LAYERS = ("staging", "intermediate", "marts", "activation", "ad_platform", "monitoring")
+STEPS = 6
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "run",
-        help="generate sample data (if none), load it, check freshness, dbt build, alert, "
-        "and report what was built",
+        help="generate sample data (if none), load it, carry out erasure requests, check "
+        "freshness, dbt build, alert, and report what was built",
         description="Run the whole pipeline on the active target: generate sample data when "
-        "the landing folder is empty, load new landing files, check source freshness, seed "
+        "the landing folder is empty, load new landing files, carry out pending erasure "
+        "requests (`mailpipe erase`), check source freshness, seed "
         "and build every model and test with dbt, print the alert summary (`mailpipe alert`: "
         "failures, warnings and stale sources with their owners; posted to "
         "$MAILPIPE_ALERT_WEBHOOK_URL when set), then the tables built per layer with their "
@@ -193,6 +194,7 @@ def _cli(args: argparse.Namespace) -> int:
     from scripts import alert as alert_cmd
     from scripts import generate as generate_cmd
     from scripts import load as load_cmd
+    from scripts import privacy as privacy_cmd
 
     started = time.perf_counter()
     target = load_target(args.target)
@@ -221,23 +223,29 @@ def _cli(args: argparse.Namespace) -> int:
         return 1
     if args.skip_build:
         return 0
+    try:
+        erased = privacy_cmd.erase(target, os.environ.get("MAILPIPE_RAW_SCHEMA", "raw"))
+    except privacy_cmd.ErasureFailed as exc:
+        print(f"[3/{STEPS}] erase: FAILED: {exc}")
+        return 1
+    print(f"[3/{STEPS}] {erased.line()}")
     t0 = time.perf_counter()
     _, fresh = dbt_source_freshness(target, args.vars)
     fresh = _nodes(fresh)
     print(
-        f"[3/{STEPS}] source freshness: {len(fresh)} sources ({_counts(fresh)}) "
+        f"[4/{STEPS}] source freshness: {len(fresh)} sources ({_counts(fresh)}) "
         f"in {time.perf_counter() - t0:.1f} s"
     )
     t0 = time.perf_counter()
     ok, results = dbt_build(target, args.select, args.exclude, args.vars)
     results = _nodes(results)
     print(
-        f"[4/{STEPS}] dbt build: {len(results)} nodes ({_counts(results)}) "
+        f"[5/{STEPS}] dbt build: {len(results)} nodes ({_counts(results)}) "
         f"in {time.perf_counter() - t0:.1f} s"
     )
     target_path = alert_cmd.default_target_path()
     alert = alert_cmd.build_alert(target_path)
-    print(f"[5/{STEPS}] alert ({target_path}):")
+    print(f"[6/{STEPS}] alert ({target_path}):")
     for line in alert.lines():
         print(f"      {line}")
     post_failed = False

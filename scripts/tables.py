@@ -62,6 +62,18 @@ class TableSpec:
     description: str
     columns: tuple[Column, ...]
     checks: tuple[Checks, ...] = field(default=())
+    # Where a record names a person (email, customer ids, anonymous and user ids, phone,
+    # the email's SHA-256): a raw column, or a dotted JSON path inside a json column
+    # ("after.email"). The loader drops a record when one of them is suppressed (an erased
+    # person, see scripts/privacy.py) before it is written anywhere.
+    identifiers: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        types = {col.name: col.type for col in self.columns}
+        for ident in self.identifiers:
+            column, _, path = ident.partition(".")
+            if column not in types or (path and types[column] != "json"):
+                raise ValueError(f"{self.name}: identifier {ident!r} is no column or JSON path")
 
     @property
     def extension(self) -> str:
@@ -105,6 +117,14 @@ SPECS: tuple[TableSpec, ...] = (
             Checks("after.email", is_email=True),
             Checks("after.updated_at", "timestamp"),
         ),
+        identifiers=(
+            "after.customer_id",
+            "after.email",
+            "after.phone",
+            "before.customer_id",
+            "before.email",
+            "before.phone",
+        ),
     ),
     TableSpec(
         "shop_orders",
@@ -134,6 +154,7 @@ SPECS: tuple[TableSpec, ...] = (
             c("refunds", "json"),
             c("shipping_address", "json"),
         ),
+        identifiers=("shop_customer_id", "email"),
     ),
     TableSpec(
         "shop_checkouts",
@@ -151,6 +172,7 @@ SPECS: tuple[TableSpec, ...] = (
             c("line_items", "json"),
             c("abandoned_checkout_url"),
         ),
+        identifiers=("shop_customer_id", "email"),
     ),
     TableSpec(
         "shop_products",
@@ -181,6 +203,7 @@ SPECS: tuple[TableSpec, ...] = (
             c("reason", accepted=("earn_purchase", "bonus", "redeem", "expire", "adjust")),
             c("order_id"),
         ),
+        identifiers=("shop_customer_id", "email"),
     ),
     TableSpec(
         "esp_email_events",
@@ -206,6 +229,7 @@ SPECS: tuple[TableSpec, ...] = (
             c("attempt", "bigint"),
             c("asm_group_id", "bigint"),
         ),
+        identifiers=("email",),
     ),
     TableSpec(
         "esp_campaigns",
@@ -253,6 +277,14 @@ SPECS: tuple[TableSpec, ...] = (
             c("sent_at", "timestamp", path="sentAt", required=True),
             c("received_at", "timestamp", path="receivedAt", required=True),
         ),
+        identifiers=(
+            "anonymous_id",
+            "user_id",
+            "traits.email",
+            "traits.phone",
+            "context.traits.email",
+            "context.traits.phone",
+        ),
     ),
     TableSpec(
         "enrichment_profiles",
@@ -269,6 +301,7 @@ SPECS: tuple[TableSpec, ...] = (
             c("match_confidence", "double", non_negative=True),
             c("as_of_date", "date", required=True),
         ),
+        identifiers=("email_sha256",),
     ),
     TableSpec(
         "consent_events",
@@ -289,6 +322,7 @@ SPECS: tuple[TableSpec, ...] = (
             c("policy_version"),
             c("occurred_at", "timestamp", required=True),
         ),
+        identifiers=("customer_id", "email"),
     ),
     TableSpec(
         "privacy_requests",
@@ -303,6 +337,8 @@ SPECS: tuple[TableSpec, ...] = (
             c("requested_at", "timestamp", required=True),
             c("status", accepted=("pending", "completed")),
         ),
+        # No identifiers: a request always loads, even from a person already erased (a
+        # second erasure request is processed, and redacted, by `mailpipe erase`).
     ),
 )
 

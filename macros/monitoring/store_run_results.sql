@@ -7,25 +7,7 @@
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- set relation = dq_run_results_relation() -%}
-    {%- do adapter.create_schema(relation) -%}
-    {%- call statement('create_dq_run_results') -%}
-        create table if not exists {{ relation }} (
-            run_id {{ dbt.type_string() }},
-            run_started_at {{ dbt.type_timestamp() }},
-            command {{ dbt.type_string() }},
-            target_name {{ dbt.type_string() }},
-            unique_id {{ dbt.type_string() }},
-            resource_type {{ dbt.type_string() }},
-            node_name {{ dbt.type_string() }},
-            tested_node_id {{ dbt.type_string() }},
-            status {{ dbt.type_string() }},
-            failures {{ dbt.type_bigint() }},
-            execution_time_seconds {{ dbt.type_numeric() }},
-            message {{ dbt.type_string() }},
-            owner {{ dbt.type_string() }}
-        )
-    {%- endcall -%}
+    {%- set relation = create_dq_run_results() -%}
     {%- set started_at = run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f') -%}
     {%- set command = flags.WHICH or invocation_args_dict.get('which') -%}
     {%- set rows = [] -%}

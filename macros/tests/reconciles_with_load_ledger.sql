@@ -1,9 +1,11 @@
 {% test reconciles_with_load_ledger(model, raw_relation, raw_key_columns, raw_table_name=none) %}
     {#- Reconciles a staging model with its raw table and the loader's bookkeeping.
         Per load batch: the ledger's records (lines read - blank lines, summed over the
-        batch's files) = raw rows of the batch + rows quarantined for the table and batch,
-        and the ledger's rows loaded and rows quarantined match those counts one by one
-        (check_name batch_mismatch; a batch missing on either side counts as 0 there).
+        batch's files) = raw rows of the batch + rows quarantined for the table and batch
+        + rows suppressed at load + rows erased since (raw and quarantined), and the
+        ledger's rows loaded less rows erased and rows quarantined less quarantined rows
+        erased match the raw and quarantined rows one by one (check_name batch_mismatch; a
+        batch missing on either side counts as 0 there).
         Per table: staged rows = distinct values of the staging model's dedupe key over
         the raw rows (`raw_key_columns`, SQL expressions on the raw table, nulls forming
         one key as in row_number's partition), so the duplicates dropped (raw rows -
@@ -18,7 +20,10 @@
             lines_read,
             rows_loaded,
             rows_quarantined,
-            blank_lines
+            rows_suppressed,
+            blank_lines,
+            rows_erased,
+            rows_quarantined_erased
         from {{ ref('stg_loader__load_ledger') }}
         where table_name = '{{ raw_table_name }}'
     ),
@@ -55,7 +60,11 @@
                 as ledger_record_count,
             cast(sum(rows_loaded) as {{ dbt.type_bigint() }}) as ledger_loaded_count,
             cast(sum(rows_quarantined) as {{ dbt.type_bigint() }})
-                as ledger_quarantined_count
+                as ledger_quarantined_count,
+            cast(sum(rows_suppressed) as {{ dbt.type_bigint() }}) as ledger_suppressed_count,
+            cast(sum(rows_erased) as {{ dbt.type_bigint() }}) as ledger_erased_count,
+            cast(sum(rows_quarantined_erased) as {{ dbt.type_bigint() }})
+                as ledger_quarantined_erased_count
         from ledger_files
         group by batch_id
     ),
@@ -91,6 +100,11 @@
             coalesce(ledger_batches.ledger_loaded_count, 0) as ledger_loaded_count,
             coalesce(ledger_batches.ledger_quarantined_count, 0)
                 as ledger_quarantined_count,
+            coalesce(ledger_batches.ledger_suppressed_count, 0)
+                as ledger_suppressed_count,
+            coalesce(ledger_batches.ledger_erased_count, 0) as ledger_erased_count,
+            coalesce(ledger_batches.ledger_quarantined_erased_count, 0)
+                as ledger_quarantined_erased_count,
             coalesce(raw_batches.raw_row_count, 0) as raw_row_count,
             coalesce(quarantine_batches.quarantined_row_count, 0)
                 as quarantined_row_count
@@ -110,6 +124,9 @@
             ledger_record_count,
             ledger_loaded_count,
             ledger_quarantined_count,
+            ledger_suppressed_count,
+            ledger_erased_count,
+            ledger_quarantined_erased_count,
             raw_row_count,
             quarantined_row_count,
             cast(null as {{ dbt.type_bigint() }}) as staged_row_count,
@@ -117,9 +134,12 @@
             cast(null as {{ dbt.type_bigint() }}) as duplicates_dropped_count
         from batches_compared
         where
-            ledger_record_count <> raw_row_count + quarantined_row_count
-            or ledger_loaded_count <> raw_row_count
-            or ledger_quarantined_count <> quarantined_row_count
+            ledger_record_count
+            <> raw_row_count + quarantined_row_count + ledger_suppressed_count
+            + ledger_erased_count + ledger_quarantined_erased_count
+            or ledger_loaded_count - ledger_erased_count <> raw_row_count
+            or ledger_quarantined_count - ledger_quarantined_erased_count
+            <> quarantined_row_count
     ),
 
     table_compared as (
@@ -129,6 +149,9 @@
             cast(null as {{ dbt.type_bigint() }}) as ledger_record_count,
             cast(null as {{ dbt.type_bigint() }}) as ledger_loaded_count,
             cast(null as {{ dbt.type_bigint() }}) as ledger_quarantined_count,
+            cast(null as {{ dbt.type_bigint() }}) as ledger_suppressed_count,
+            cast(null as {{ dbt.type_bigint() }}) as ledger_erased_count,
+            cast(null as {{ dbt.type_bigint() }}) as ledger_quarantined_erased_count,
             (
                 select cast(count(*) as {{ dbt.type_bigint() }}) from raw_rows
             ) as raw_row_count,

@@ -24,8 +24,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="load landing files into the raw schema of the active target",
         description="Load every landing file that is not yet in the ledger into the raw "
         "schema of the active dbt target. Records that fail validation go to "
-        "raw.load_quarantine with their reason and original text; for every file, "
-        "lines read = rows loaded + rows quarantined + blank lines.",
+        "raw.load_quarantine with their reason and original text. Records about a person "
+        "erased by `mailpipe erase` (an identifier on the suppression list) are dropped "
+        "before they are written anywhere and counted as suppressed. For every file, lines "
+        "read = rows loaded + rows quarantined + rows suppressed + blank lines.",
     )
     parser.add_argument(
         "--landing",
@@ -65,19 +67,21 @@ def _progress(result: FileResult) -> None:
         return
     reasons = ", ".join(f"{r} {n:,}" for r, n in sorted(result.reasons.items()))
     log.info(
-        "  %-58s %10s lines %10s loaded %7s quarantined%s  %.1f s",
+        "  %-58s %10s lines %10s loaded %7s quarantined%s%s  %.1f s",
         result.file,
         f"{result.lines:,}",
         f"{result.loaded:,}",
         f"{result.quarantined:,}",
         f" ({reasons})" if reasons else "",
+        f" {result.suppressed:,} suppressed" if result.suppressed else "",
         result.seconds,
     )
 
 
 def reconciliation_table(summary: LoadSummary) -> str:
-    """Per table: lines read = loaded + quarantined + blank, for the files loaded now."""
-    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    """Per table: lines read = loaded + quarantined + suppressed + blank, for the files
+    loaded now."""
+    rows: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     for f in summary.files:
         if f.status != "loaded":
             continue
@@ -86,15 +90,17 @@ def reconciliation_table(summary: LoadSummary) -> str:
         row[1] += f.lines
         row[2] += f.loaded
         row[3] += f.quarantined
-        row[4] += f.blank
+        row[4] += f.suppressed
+        row[5] += f.blank
     out = [
         f"{'table':<24}{'files':>6}{'lines read':>13}{'loaded':>13}{'quarantined':>13}"
-        f"{'blank':>7}  check"
+        f"{'suppressed':>12}{'blank':>7}  check"
     ]
-    for table, (files, lines, loaded, quarantined, blank) in rows.items():
-        ok = "ok" if lines == loaded + quarantined + blank else "MISMATCH"
+    for table, (files, lines, loaded, quarantined, suppressed, blank) in rows.items():
+        ok = "ok" if lines == loaded + quarantined + suppressed + blank else "MISMATCH"
         out.append(
-            f"{table:<24}{files:>6}{lines:>13,}{loaded:>13,}{quarantined:>13,}{blank:>7,}  {ok}"
+            f"{table:<24}{files:>6}{lines:>13,}{loaded:>13,}{quarantined:>13,}"
+            f"{suppressed:>12,}{blank:>7,}  {ok}"
         )
     return "\n".join(out)
 

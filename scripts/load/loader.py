@@ -4,9 +4,14 @@
 - Idempotent per file: a ledger keyed by table and content hash; the same content is never
   loaded twice, whatever the file is called.
 - Nothing is lost: a record that fails validation goes to `load_quarantine` with its reason
-  and original text, and for every file lines read = rows loaded + rows quarantined + blank
-  lines. The loader checks that equation against an independent count of the file's lines
-  and against the rows actually written, and rolls the file back if it does not hold.
+  and original text, and for every file lines read = rows loaded + rows quarantined + rows
+  suppressed + blank lines. The loader checks that equation against an independent count of
+  the file's lines and against the rows actually written, and rolls the file back if it
+  does not hold.
+- Erased people stay erased: a record whose identifiers (`TableSpec.identifiers`; every
+  token of the text of a record that fails validation) hash to a value of the suppression
+  list (`_suppressions`, written by `mailpipe erase`) is dropped before it is written
+  anywhere, quarantine included, and counted as suppressed.
 - Bulk paths only: DuckDB reads and validates each file in one set-based statement; rows
   reach Postgres through `COPY`.
 """
@@ -27,8 +32,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from scripts import pseudonym
 from scripts.errors import UserError
-from scripts.load.validate import column_names, quote, validate_file
+from scripts.load import erasure
+from scripts.load.validate import column_names, json_path, literal, quote, validate_file
 from scripts.tables import BY_NAME, METADATA_COLUMNS, SPECS, TableSpec
 from scripts.warehouse import Target, connect_duckdb, connect_postgres
 
@@ -36,6 +43,36 @@ log = logging.getLogger(__name__)
 
 LEDGER = "load_ledger"
 QUARANTINE = "load_quarantine"
+LEDGER_COLUMNS = (
+    "table_name",
+    "file_sha256",
+    "source_file",
+    "file_bytes",
+    "batch_id",
+    "lines_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "blank_lines",
+    "started_at",
+    "finished_at",
+    "rows_suppressed",
+)
+LEDGER_ERASURE_COLUMNS = ("rows_suppressed", "rows_erased", "rows_quarantined_erased")
+
+
+def ledger_migrations(ledger: str, columns: Iterable[str]) -> list[str]:
+    """`alter table` for the ledger columns added with erasure that `columns` (the ledger's
+    columns) lack: records suppressed at load, and rows of the file that `mailpipe erase`
+    deleted later from the raw table and from the quarantine. Rows already in the ledger
+    get 0. Only missing columns: an `alter table` locks the ledger even when it changes
+    nothing."""
+    have = set(columns)
+    return [
+        f"alter table {ledger} add column {column} bigint default 0"
+        for column in LEDGER_ERASURE_COLUMNS
+        if column not in have
+    ]
+
 
 SQL_TYPES = {
     "duckdb": {
@@ -76,6 +113,7 @@ class FileResult:
     lines: int = 0
     loaded: int = 0
     quarantined: int = 0
+    suppressed: int = 0  # records about an erased person, dropped
     blank: int = 0
     reasons: Counter = field(default_factory=Counter)
     seconds: float = 0.0
@@ -83,7 +121,7 @@ class FileResult:
 
     @property
     def reconciles(self) -> bool:
-        return self.lines == self.loaded + self.quarantined + self.blank
+        return self.lines == self.loaded + self.quarantined + self.suppressed + self.blank
 
 
 @dataclass
@@ -112,6 +150,7 @@ class LoadSummary:
             "lines_read": self.total("lines"),
             "rows_loaded": self.total("loaded"),
             "rows_quarantined": self.total("quarantined"),
+            "rows_suppressed": self.total("suppressed"),
             "blank_lines": self.total("blank"),
         }
 
@@ -123,7 +162,8 @@ class LoadSummary:
         text = (
             f"loaded {len(loaded)} files into {self.target}: {lines:,} lines read = "
             f"{self.total('loaded'):,} rows loaded + {self.total('quarantined'):,} quarantined"
-            f" + {self.total('blank'):,} blank; {skipped} files already loaded; "
+            f" + {self.total('suppressed'):,} suppressed + {self.total('blank'):,} blank; "
+            f"{skipped} files already loaded; "
             f"{self.seconds:.1f} s ({rate:,.0f} rows/s), batch {self.batch_id}"
         )
         if self.failed:
@@ -182,6 +222,7 @@ class _Sink:
     """Where validated rows go. Subclasses write within one transaction per file."""
 
     engine = ""
+    has_suppressions = False  # the suppression list is not empty
 
     def __init__(self, target: Target, schema: str) -> None:
         self.target = target
@@ -215,7 +256,27 @@ class _Sink:
             f"rows_quarantined bigint, blank_lines bigint, started_at timestamptz, "
             f"finished_at timestamptz, primary key (table_name, file_sha256))"
         )
+        statements += erasure.ddl(self.table, types)
         return statements
+
+    def ledger_columns_sql(self) -> str:
+        return (
+            "select column_name from information_schema.columns "
+            f"where table_schema = {literal(self.schema)} and table_name = {literal(LEDGER)}"
+        )
+
+    def ledger_insert(self, placeholder: str) -> str:
+        columns = ", ".join(LEDGER_COLUMNS)
+        values = ", ".join([placeholder] * len(LEDGER_COLUMNS))
+        return f"insert into {self.table(LEDGER)} ({columns}) values ({values})"
+
+    def load_suppressions(self, hashes: list[str]) -> None:
+        """Give the validator the suppression list (`_suppressed_hashes`), when not empty."""
+        self.has_suppressions = bool(hashes)
+        if hashes:
+            con = self.validator
+            con.execute("create or replace temp table _suppressed_hashes (identifier_hash varchar)")
+            con.execute("insert into _suppressed_hashes select unnest(?)", [hashes])
 
     @staticmethod
     def select_valid(spec: TableSpec, meta: str) -> str:
@@ -249,6 +310,7 @@ class DuckDBSink(_Sink):
         if parent is not None:
             # Another connection to the same database: its own temp tables and transactions.
             self.con = parent.con.cursor()
+            self.load_suppressions(self._hashes())
             return
         self.con = connect_duckdb(target)
         # Checkpoint every 1 GB of log, not DuckDB's default 16 MB: each checkpoint
@@ -257,6 +319,16 @@ class DuckDBSink(_Sink):
         self.con.execute("set checkpoint_threshold = '1GB'")
         for statement in self.ddl():
             self.con.execute(statement)
+        columns = [c for (c,) in self.con.execute(self.ledger_columns_sql()).fetchall()]
+        for statement in ledger_migrations(self.table(LEDGER), columns):
+            self.con.execute(statement)
+        self.load_suppressions(self._hashes())
+
+    def _hashes(self) -> list[str]:
+        rows = self.con.execute(
+            f"select identifier_hash from {self.table(erasure.SUPPRESSIONS)}"
+        ).fetchall()
+        return [h for (h,) in rows]
 
     def fork(self) -> DuckDBSink:
         return DuckDBSink(self.target, self.schema, parent=self)
@@ -284,10 +356,7 @@ class DuckDBSink(_Sink):
                 f"{self.select_quarantine(spec.name, meta)}"
             ).fetchone()[0]
             check_written(result, loaded, quarantined)
-            con.execute(
-                f"insert into {self.table(LEDGER)} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                list(ledger),
-            )
+            con.execute(self.ledger_insert("?"), list(ledger))
             con.execute("commit")
         except BaseException:
             con.execute("rollback")
@@ -313,10 +382,20 @@ class PostgresSink(_Sink):
                 cur.execute("select pg_advisory_xact_lock(hashtext('mailpipe.load'))")
                 for statement in self.ddl():
                     cur.execute(statement)
+                cur.execute(self.ledger_columns_sql())
+                for statement in ledger_migrations(
+                    self.table(LEDGER), [c for (c,) in cur.fetchall()]
+                ):
+                    cur.execute(statement)
             self.pg.commit()
         self.duck = duckdb.connect()
         self.duck.execute("set timezone = 'UTC'")
         self.tmp = tempfile.TemporaryDirectory(prefix="mailpipe-load-")
+        with self.pg.cursor() as cur:
+            cur.execute(f"select identifier_hash from {self.table(erasure.SUPPRESSIONS)}")
+            hashes = [h for (h,) in cur.fetchall()]
+        self.pg.rollback()
+        self.load_suppressions(hashes)
 
     @property
     def validator(self):
@@ -356,11 +435,7 @@ class PostgresSink(_Sink):
                     cur, self.select_quarantine(spec.name, meta), QUARANTINE, q_cols
                 )
                 check_written(result, loaded, quarantined)
-                cur.execute(
-                    f"insert into {self.table(LEDGER)} values "
-                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    ledger,
-                )
+                cur.execute(self.ledger_insert("%s"), ledger)
             self.pg.commit()
         except BaseException:
             self.pg.rollback()
@@ -377,12 +452,63 @@ def check_written(result: FileResult, loaded: int, quarantined: int) -> None:
         raise ReconciliationError(
             f"{result.file}: {result.lines} lines read, but {loaded} rows written and "
             f"{quarantined} quarantined (expected {result.loaded} + {result.quarantined} "
-            f"+ {result.blank} blank)"
+            f"+ {result.suppressed} suppressed + {result.blank} blank)"
         )
+
+
+def suppressed_lines_sql(spec: TableSpec) -> str:
+    """DuckDB SQL for the line numbers of `_checked` whose record is about a suppressed
+    person: a valid record by its declared identifiers, a record that failed validation
+    (possibly not even parsed) by every token of its original text."""
+    parts = []
+    for ident in spec.identifiers:
+        column, _, path = ident.partition(".")
+        value = f"json_extract_string({quote(column)}, {literal(json_path(path))})"
+        parts.append(
+            f"select _line_number, {value if path else quote(column)} as _value "
+            "from _checked where _reason is null and not _blank"
+        )
+    parts.append(
+        "select _line_number, unnest(regexp_split_to_array(_raw_text, "
+        f"{literal(erasure.TOKEN_SEPARATORS)})) as _value "
+        "from _checked where _reason is not null"
+    )
+    union = "\n    union all\n    ".join(parts)
+    return f"""
+with identifier_values as (
+    {union}
+)
+select distinct identifier_values._line_number
+from identifier_values
+inner join _suppressed_hashes
+    on {erasure.suppression_hash_sql("identifier_values._value")}
+    = _suppressed_hashes.identifier_hash
+where identifier_values._value is not null and identifier_values._value <> ''
+"""
+
+
+def drop_suppressed(con, spec: TableSpec) -> int:
+    """Delete the records about suppressed people from `_checked`; returns how many."""
+    con.execute(f"create or replace temp table _suppressed as {suppressed_lines_sql(spec)}")
+    count = con.execute("select count(*) from _suppressed").fetchone()[0]
+    if count:
+        con.execute(
+            "delete from _checked where _line_number in (select _line_number from _suppressed)"
+        )
+    return count
 
 
 def open_sink(target: Target, schema: str) -> _Sink:
     return DuckDBSink(target, schema) if target.type == "duckdb" else PostgresSink(target, schema)
+
+
+def store_pseudonymisation_key(sink: _Sink, schema: str) -> None:
+    """The key behind `email_key`, where the models join it (scripts/pseudonym.py)."""
+    if isinstance(sink, PostgresSink):
+        pseudonym.store_key(sink.pg, "postgres", schema)
+        sink.pg.commit()
+    else:
+        pseudonym.store_key(sink.con, "duckdb", schema)
 
 
 def load(
@@ -403,6 +529,7 @@ def load(
     files = discover(landing, tables)
     workers = max(1, min(workers or os.cpu_count() or 1, len(files) or 1))
     first = open_sink(target, schema)
+    store_pseudonymisation_key(first, schema)
     sinks: queue.Queue[_Sink] = queue.Queue()
     opened = [first] + [first.fork() for _ in range(workers - 1)]
     for sink in opened:
@@ -443,6 +570,8 @@ def _load_file(sink: _Sink, spec: TableSpec, path: Path, landing: Path, batch_id
     started_at = datetime.now(UTC)
     try:
         validate_file(sink.validator, spec, path, exact=facts.needs_exact_reader)
+        if sink.has_suppressions and spec.identifiers:
+            result.suppressed = drop_suppressed(sink.validator, spec)
         counts = sink.validator.execute(
             "select count(*) filter (where _blank), count(*) filter (where _reason is null "
             "and not _blank), count(*) filter (where _reason is not null) from _checked"
@@ -457,7 +586,7 @@ def _load_file(sink: _Sink, spec: TableSpec, path: Path, landing: Path, batch_id
         )
         if spec.format == "csv":
             # A CSV header is not a record; a quoted field may span lines.
-            result.lines = result.loaded + result.quarantined + result.blank
+            result.lines = result.loaded + result.quarantined + result.suppressed + result.blank
         meta = sink.meta_select(batch_id, relative, datetime.now(UTC))
         ledger = (
             spec.name,
@@ -471,6 +600,7 @@ def _load_file(sink: _Sink, spec: TableSpec, path: Path, landing: Path, batch_id
             result.blank,
             started_at,
             datetime.now(UTC),
+            result.suppressed,
         )
         sink.write(spec, result, meta, ledger)
         result.status = "loaded"

@@ -169,7 +169,8 @@ def _outputs(spec: TableSpec) -> str:
     _blank,
     split_part(_verdict, ':', 1) as _reason,
     nullif(substr(_verdict, strpos(_verdict, ':') + 1), '') as _detail,
-    case when _verdict is not null then _raw_text end as _raw_text,
+    -- Postgres text cannot hold NUL: a quarantined line shows it as U+2400 (␀)
+    case when _verdict is not null then replace(_raw_text, chr(0), chr(9216)) end as _raw_text,
     _extra,
     {cols}"""
 
@@ -299,7 +300,13 @@ def _csv_sql(spec: TableSpec, header: list[str]) -> str:
         else "null::json"
     )
     record = "json_object(" + ", ".join(f"{literal(h)}, {quote(h)}" for h in header) + ")"
-    verdict = verdict_case(spec, None)
+    # A NUL byte in a field: malformed, as in a JSON line (no text column can hold it).
+    # Checked on the fields: the record's text is JSON, where NUL is escaped.
+    has_nul = " or ".join(
+        f"coalesce(strpos(cast({quote(h)} as varchar), chr(0)), 0) > 0" for h in header
+    )
+    nul = ("_has_nul", "malformed", "'NUL byte in a field'")
+    verdict = verdict_case(spec, nul)
     return f"""
 create or replace temp table _checked as
 with rejected as (
@@ -323,6 +330,7 @@ texts as (
     select
         _line_number,
         cast({record} as varchar) as _raw_text,
+        ({has_nul or "false"}) as _has_nul,
         false as _blank,
         {extra} as _extra,
         {texts}
@@ -346,7 +354,7 @@ select
     false as _blank,
     'malformed' as _reason,
     'CSV record does not match the header' as _detail,
-    _raw_text
+    replace(_raw_text, chr(0), chr(9216)) as _raw_text
 from rejected
 """
 

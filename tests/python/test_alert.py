@@ -488,6 +488,7 @@ def pipeline_without_dbt(tmp_path, monkeypatch):
     """`mailpipe run` with loading and dbt stubbed out: the alert step reads the artifacts
     a test writes to the folder this returns."""
     from scripts import load as load_mod
+    from scripts import privacy as privacy_mod
     from scripts import run as run_mod
 
     class Loaded:
@@ -496,6 +497,10 @@ def pipeline_without_dbt(tmp_path, monkeypatch):
         def line(self) -> str:
             return "loaded 0 files"
 
+    class Erased:
+        def line(self) -> str:
+            return "erased 0 requests"
+
     landing = tmp_path / "landing" / "esp_campaigns"
     landing.mkdir(parents=True)
     (landing / "x.jsonl").write_text("{}\n")
@@ -503,8 +508,9 @@ def pipeline_without_dbt(tmp_path, monkeypatch):
     monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
     monkeypatch.delenv(alert_mod.WEBHOOK_ENV, raising=False)
     monkeypatch.setattr(load_mod, "load", lambda *args, **kwargs: Loaded())
-    monkeypatch.setattr(run_mod, "dbt_source_freshness", lambda target: (True, []))
-    monkeypatch.setattr(run_mod, "dbt_build", lambda target, select=None: (True, []))
+    monkeypatch.setattr(privacy_mod, "erase", lambda *args, **kwargs: Erased())
+    monkeypatch.setattr(run_mod, "dbt_source_freshness", lambda *args, **kwargs: (True, []))
+    monkeypatch.setattr(run_mod, "dbt_build", lambda *args, **kwargs: (True, []))
     monkeypatch.setattr(run_mod, "built_tables", lambda target: [])
     return tmp_path / "landing", tmp_path / "target"
 
@@ -516,7 +522,7 @@ def test_run_prints_the_alert_and_exits_1_when_it_says_error(pipeline_without_db
     write_artifacts(target)
     assert main(["run", "--target", "dev", "--landing", str(landing)]) == 1
     out = capsys.readouterr().out
-    assert "[5/5] alert" in out
+    assert "[6/6] alert" in out
     assert "FAIL   test unique_fct_orders_order_id on fct_orders" in out
     assert "alert: ERROR" in out and "pipeline FAILED" in out
 
@@ -619,10 +625,12 @@ def test_every_run_appends_its_results_with_run_id_status_and_owner(loaded):
         f"select resource_type, status, command, owner, count(*), sum(failures) from {table} "
         f"where run_id = '{first_id}' group by 1, 2, 3, 4 order by 1, 2",
     )
-    assert [r[:5] for r in rows if r[0] != "test"] == [
+    assert [r[:5] for r in rows if r[0] == "model"] == [
         ("model", "success", "build", "data-platform", 2),
-        ("unit_test", "pass", "build", "data-platform", 1),
     ]
+    units = [r for r in rows if r[0] == "unit_test"]
+    assert [r[:4] for r in units] == [("unit_test", "pass", "build", "data-platform")]
+    assert units[0][4] >= 2  # the two models' unit tests
     tests = [r for r in rows if r[0] == "test"]
     assert [r[:4] for r in tests] == [("test", "pass", "build", "data-platform")]
     assert tests[0][4] >= 5 and tests[0][5] == 0

@@ -97,3 +97,35 @@ def test_run_vars_that_are_no_mapping_are_a_usage_error(value):
     assert result.returncode == 2
     assert "argument --vars" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_pseudonymisation_key_comes_from_the_environment_or_a_local_file(tmp_path, monkeypatch):
+    from scripts import pseudonym
+    from scripts.errors import UserError
+
+    monkeypatch.setenv(pseudonym.KEY_ENV, "short")
+    with pytest.raises(UserError, match="too short"):
+        pseudonym.pseudonymisation_key(tmp_path / "key")
+    monkeypatch.setenv(pseudonym.KEY_ENV, "s" * 20)
+    assert pseudonym.pseudonymisation_key(tmp_path / "key") == "s" * 20
+    assert not (tmp_path / "key").exists()
+    # Without the variable: a random key, made once, private, and the same next time.
+    monkeypatch.delenv(pseudonym.KEY_ENV)
+    made = pseudonym.pseudonymisation_key(tmp_path / "key")
+    assert len(made) == 64 and (tmp_path / "key").stat().st_mode & 0o077 == 0
+    assert pseudonym.pseudonymisation_key(tmp_path / "key") == made
+
+
+def test_stored_key_is_replaced_only_when_it_changes(tmp_path):
+    import duckdb
+
+    from scripts import pseudonym
+
+    con = duckdb.connect(str(tmp_path / "k.duckdb"))
+    first = pseudonym.store_key(con, "duckdb", "raw", "a" * 16)
+    assert first == pseudonym.fingerprint("a" * 16)
+    assert pseudonym.store_key(con, "duckdb", "raw", "a" * 16) == first
+    assert con.execute("select count(*) from raw._pseudonymisation_key").fetchone() == (1,)
+    pseudonym.store_key(con, "duckdb", "raw", "b" * 16)
+    rows = con.execute("select key_value, key_fingerprint from raw._pseudonymisation_key")
+    assert rows.fetchall() == [("b" * 16, pseudonym.fingerprint("b" * 16))]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from scripts.load import load
+from scripts.load import erasure, load, reconciliation_table
 from scripts.load import loader as loader_module
+from scripts.privacy import Warehouse
 from tests.python.conftest import query, target_for
 
 GOOD_EVENT = {
@@ -197,3 +199,109 @@ def test_crm_conditional_keys(tmp_path, engine_env, schema):
         (6, "unknown_value", "op"),
         (7, "missing_key", "source.lsn"),
     ]
+
+
+def suppress(env, schema: str, *identifiers: str) -> None:
+    """Put identifiers on the suppression list, as `mailpipe erase` does."""
+    db = Warehouse(target_for(env))
+    try:
+        db.begin()
+        for value in identifiers:
+            db.change(
+                f"insert into {schema}._suppressions (identifier_hash, request_id, suppressed_at) "
+                f"values ({db.placeholders(3)})",
+                [erasure.suppression_hash(value), "R1", datetime.now(UTC)],
+            )
+        db.commit()
+    finally:
+        db.close()
+
+
+def test_records_about_suppressed_people_are_dropped_before_anything_is_written(
+    tmp_path, engine_env, schema
+):
+    target = target_for(engine_env)
+    load(tmp_path, target, schema)  # creates the tables, loads nothing
+    suppress(engine_env, schema, "ana@example.com", "S-SUPPRESSED", "C-SUPPRESSED")
+    events = [
+        event(sg_event_id="s1"),  # "Ana@Example.com ": the address in another case
+        event(sg_event_id="k1", email="bob@example.com"),
+        event(sg_event_id="s2")[:-10],  # broken, with the address: dropped, not quarantined
+        event(sg_event_id="q1", email="bob@example.com")[:-10],  # broken: quarantined
+        "",
+    ]
+    write(tmp_path, "esp_email_events", "a.jsonl", "\n".join(events) + "\n")
+    write(
+        tmp_path,
+        "shop_loyalty_ledger",
+        "l.csv",
+        "entry_id,shop_customer_id,email,occurred_at,points,reason,order_id\n"
+        "E1,s-suppressed,,2026-01-01T00:00:00Z,10,bonus,\n"
+        "E2,S-OTHER,bob@example.com,2026-01-01T00:00:00Z,10,bonus,\n",
+    )
+    changes = [
+        {"op": "c", "ts_ms": 1762074843000, "source": {"lsn": lsn}, "after": after}
+        for lsn, after in (
+            (1, {"customer_id": "C-OTHER", "email": "bob@example.com"}),
+            (2, {"customer_id": "C-SUPPRESSED", "email": "new@example.com"}),
+            (3, {"customer_id": "C-NEW", "email": " ANA@example.com"}),  # a JSON path
+        )
+    ]
+    write(tmp_path, "crm_customer_changes", "c.jsonl", "\n".join(map(json.dumps, changes)))
+    summary = load(tmp_path, target, schema)
+    counts = {
+        f.table: (f.lines, f.loaded, f.quarantined, f.suppressed, f.blank) for f in summary.files
+    }
+    assert counts == {
+        "esp_email_events": (5, 1, 1, 2, 1),
+        "shop_loyalty_ledger": (2, 1, 0, 1, 0),
+        "crm_customer_changes": (3, 1, 0, 2, 0),
+    }
+    assert all(f.reconciles for f in summary.files)
+    assert summary.as_dict()["rows_suppressed"] == 5
+    assert " + 5 suppressed + " in summary.line()
+    assert "suppressed" in reconciliation_table(summary).splitlines()[0]
+    ledger = query(
+        engine_env,
+        f"select table_name, rows_loaded, rows_quarantined, rows_suppressed, rows_erased "
+        f"from {schema}.load_ledger order by 1",
+    )
+    assert ledger == [
+        ("crm_customer_changes", 1, 0, 2, 0),
+        ("esp_email_events", 1, 1, 2, 0),
+        ("shop_loyalty_ledger", 1, 0, 1, 0),
+    ]
+    assert quarantine(engine_env, schema) == [(4, "malformed", "not a JSON object")]
+    for table in ("esp_email_events", "shop_loyalty_ledger", "crm_customer_changes"):
+        rows = query(engine_env, f"select * from {schema}.{table}")
+        assert len(rows) == 1 and "suppressed" not in str(rows).lower()
+        assert "ana@" not in str(rows).lower()
+
+
+def test_a_ledger_from_before_erasure_gets_its_new_columns(tmp_path, engine_env, schema):
+    db = Warehouse(target_for(engine_env))
+    try:
+        db.begin()
+        db.rows(f"create schema if not exists {schema}")
+        db.rows(
+            f"create table {schema}.load_ledger (table_name text not null, file_sha256 text "
+            "not null, source_file text not null, file_bytes bigint, batch_id text not null, "
+            "lines_read bigint, rows_loaded bigint, rows_quarantined bigint, blank_lines "
+            "bigint, started_at timestamptz, finished_at timestamptz, "
+            "primary key (table_name, file_sha256))"
+        )
+        db.rows(
+            f"insert into {schema}.load_ledger values ('esp_email_events', 'x', 'old.jsonl', "
+            "1, 'b0', 1, 1, 0, 0, null, null)"
+        )
+        db.commit()
+    finally:
+        db.close()
+    write(tmp_path, "esp_email_events", "a.jsonl", event() + "\n")
+    assert [f.status for f in load(tmp_path, target_for(engine_env), schema).files] == ["loaded"]
+    rows = query(
+        engine_env,
+        f"select source_file, rows_suppressed, rows_erased, rows_quarantined_erased "
+        f"from {schema}.load_ledger order by 1",
+    )
+    assert rows == [("esp_email_events/a.jsonl", 0, 0, 0), ("old.jsonl", 0, 0, 0)]

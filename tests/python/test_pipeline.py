@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -104,6 +105,69 @@ def test_dbt_build_passes_and_marts_reconcile(loaded):
     assert machine > 0 and human > 0  # the sample has both kinds of open
 
 
+def _text_values(env: dict[str, str], schema: str) -> dict[str, set[str]]:
+    """Every distinct value of every text column of every table in a schema, per
+    `table.column`."""
+    columns = query(
+        env,
+        "select table_name, column_name from information_schema.columns "
+        f"where table_schema = '{schema}' and data_type in ('character varying', 'text', "
+        "'VARCHAR', 'json', 'jsonb', 'JSON')",
+    )
+    return {
+        f"{table}.{column}": {
+            v
+            for (v,) in query(
+                env, f'select distinct cast("{column}" as varchar) from {schema}."{table}"'
+            )
+            if v is not None
+        }
+        for table, column in columns
+    }
+
+
+def test_bi_marts_hold_no_address_and_only_the_ad_export_holds_plain_hashes(loaded):
+    # Runs after the build above. BI reads <schema>_marts: no column of a direct
+    # identifier, and no email address in any text value; the plain SHA-256 of an address
+    # is in the ad-platform audience and nowhere else (the marts carry the keyed email_key).
+    env, _, _ = loaded
+    base = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    addresses = {
+        e
+        for (e,) in query(
+            env,
+            f"select email from {base}_staging.stg_crm__customers union "
+            f"select email from {base}_staging.stg_esp__email_events union "
+            f"select email from {base}_staging.stg_shop__orders",
+        )
+        if e
+    }
+    hashes = {hashlib.sha256(a.encode()).hexdigest() for a in addresses}
+    assert len(addresses) > 100
+    marts = _text_values(env, f"{base}_marts")
+    columns = {c.split(".")[1] for c in marts} | {
+        c
+        for (c,) in query(
+            env,
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{base}_marts'",
+        )
+    }
+    assert not columns & {"email", "phone", "first_name", "last_name", "birth_date"}
+    assert "email_key" in columns
+    assert {c: v & addresses for c, v in marts.items() if v & addresses} == {}
+    # The scan finds addresses where they are meant to be (the email platform's schema) ...
+    activation = _text_values(env, f"{base}_activation")
+    assert activation["sync_email_platform__contacts.email"] & addresses
+    # ... and plain hashes only in the ad-platform audience.
+    found = {}
+    for layer in ("staging", "intermediate", "marts", "activation", "ad_platform", "snapshots"):
+        for column, values in _text_values(env, f"{base}_{layer}").items():
+            if values & hashes:
+                found[f"{layer}.{column}"] = len(values & hashes)
+    assert set(found) == {"ad_platform.sync_ad_platform__audience_members.email_sha256"}, found
+
+
 def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
     env = dict(duckdb_env, MAILPIPE_DUCKDB_PATH=str(tmp_path / "run.duckdb"))
     result = subprocess.run(
@@ -116,8 +180,9 @@ def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
-    assert "[2/5] loaded" in out and "[4/5] dbt build" in out and "[5/5] alert" in out
-    assert re.search(r"\[3/5\] source freshness: (\d+) sources \(\1 pass\)", out), out
+    for step in ("[2/6] loaded", "[3/6] erased", "[5/6] dbt build", "[6/6] alert"):
+        assert step in out, out
+    assert re.search(r"\[4/6\] source freshness: (\d+) sources \(\1 pass\)", out), out
     # Warnings (the known ones) are printed with their owners but pass; nothing errored.
     assert "alert: OK" in out or "alert: WARN" in out
     assert "main_marts.fct_email_sends" in out

@@ -13,7 +13,7 @@ from tests.python.conftest import dbt, query, target_for
 
 pytestmark = pytest.mark.slow
 
-# One query per staging model whose logic differs most between engines.
+# The columns compared per model: those whose logic differs most between engines.
 CHECKS = {
     "stg_crm__customers": "crm_customer_id, email, phone, birth_date, country_code, time_zone, "
     "has_marketing_opt_in, created_at, changed_at, last_change_lsn",
@@ -34,7 +34,7 @@ CHECKS = {
     "landing_page_path",
     "fct_cart_abandonments": "checkout_id, person_id, is_recovered, cart_reporting_amount",
     "fct_loyalty_ledger": "loyalty_entry_id, person_id, points_balance_count",
-    "dim_customers": "person_id, crm_customer_id, email, age_band, age_band_source, "
+    "dim_customers": "person_id, crm_customer_id, email_key, age_band, age_band_source, "
     "country_code, time_zone, order_count, net_revenue_reporting_amount, loyalty_tier, "
     "email_opened_count, primary_device_type, has_email_marketing_consent, is_email_engaged",
     "dim_customer_scores": "person_id, recency_score, frequency_score, monetary_score, "
@@ -45,8 +45,12 @@ CHECKS = {
     "fct_segment_memberships": "person_id, segment_name, is_current",
     "fct_campaign_performance": "campaign_variant_id, sent_count, delivered_count, "
     "click_through_rate, attributed_order_count, attributed_revenue_reporting_amount",
-    "sync_email_platform__contacts": "person_id, email, segment, rfm_segment, "
+    "sync_email_platform__contacts": "person_id, email, email_key, segment, rfm_segment, "
     "recommended_product_ids, best_send_hour, loyalty_tier, last_abandoned_product_ids",
+    "dim_person_consents": "person_id, consent_purpose, consent_status, status_changed_at, "
+    "first_granted_at, consent_event_count",
+    "dim_person_contactability": "person_id, contact_purpose, can_contact, decided_by, decided_at",
+    "sync_ad_platform__audience_members": "segment_name, person_id, email_sha256",
 }
 
 
@@ -61,6 +65,10 @@ def _normalise(value):
 def layer(model: str) -> str:
     if model.startswith("stg_"):
         return "staging"
+    if model.startswith("sync_ad_platform__"):
+        return "ad_platform"
+    if model.startswith("sync_"):
+        return "activation"
     return "intermediate" if model.startswith("int_") else "marts"
 
 

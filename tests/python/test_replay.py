@@ -100,7 +100,7 @@ def md5(text: str) -> str:
 def mart_rows(env: dict[str, str], mart: str, names: dict[str, str] | None) -> list[tuple]:
     """The mart's rows (run-time columns left out) in a stable order; with `names`, the
     person key replaced by the person's smallest identifier."""
-    marts = schema(env, "marts")
+    marts = schema(env, "activation" if mart.startswith("sync_") else "marts")
     columns = [
         c
         for (c,) in query(
@@ -211,7 +211,7 @@ def pipeline(
         json.dumps(MONITORING_VARS | dbt_vars),
         env=dict(env, DBT_INDIRECT_SELECTION="cautious"),
     )
-    assert "[5/5] alert" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "[6/6] alert" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
     return result.returncode, result.stdout
 
 

@@ -1,6 +1,7 @@
 {#- One row per person: identifiers rolled up, and profile attributes merged from first-
     party sources (CRM, then the shop's shipping address and the web's device settings)
-    with third-party enrichment filling only the gaps. Each merged attribute has a
+    with third-party enrichment filling only the gaps (never for people who opted out of
+    sale or sharing: int_person_sale_opt_outs). Each merged attribute has a
     `<attribute>_source` column naming where its value came from. -#}
 
 with
@@ -70,7 +71,7 @@ tracking_events as (
 enrichment_profiles as (
     select
         enrichment_profile_id,
-        email_sha256,
+        email_key,
         enrichment_vendor,
         age_band,
         income_band,
@@ -80,6 +81,18 @@ enrichment_profiles as (
         match_confidence_score,
         as_of_date
     from {{ ref('stg_enrichment__profiles') }}
+),
+
+address_pseudonyms as (
+    select
+        email,
+        email_key
+    from {{ ref('int_email_addresses_pseudonymised') }}
+),
+
+sale_opt_outs as (
+    select person_id
+    from {{ ref('int_person_sale_opt_outs') }}
 ),
 
 identifiers_counted as (
@@ -174,11 +187,15 @@ enrichment_ranked as (
                 enrichment_profiles.enrichment_profile_id asc
         ) as enrichment_rank
     from enrichment_profiles
+    inner join address_pseudonyms
+        on enrichment_profiles.email_key = address_pseudonyms.email_key
     inner join person_keys
         on
-            person_keys.identifier_type = 'email'
-            and {{ sha256_hex('person_keys.identifier_value') }}
-            = enrichment_profiles.email_sha256
+            {{ identity_node('email', 'address_pseudonyms.email') }}
+            = person_keys.identifier_node
+    left join sale_opt_outs
+        on person_keys.person_id = sale_opt_outs.person_id
+    where sale_opt_outs.person_id is null
 ),
 
 profiles_joined as (

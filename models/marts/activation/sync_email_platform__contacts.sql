@@ -1,18 +1,35 @@
-{#- One row per person who may be emailed: the personalization payload, with every token
-    the email platform's dynamic content needs. -#}
+{#- One row per person who may be emailed (contact purpose email_marketing): the
+    personalization payload, with every token the email platform's dynamic content needs.
+    Tokens drawn from the person's profile (segment, scores, traits) are filled only for
+    people who may be profiled (contact purpose personalisation); the others get the
+    plain version. -#}
 with
 
 customers as (
     select
         person_id,
-        email,
-        first_name,
+        email_key,
         language_code,
         time_zone,
         loyalty_tier,
         loyalty_points_balance_count
     from {{ ref('dim_customers') }}
-    where is_emailable
+),
+
+profiles as (
+    select
+        person_id,
+        email,
+        first_name
+    from {{ ref('int_customer_profiles_merged') }}
+),
+
+contactability as (
+    select
+        person_id,
+        contact_purpose
+    from {{ ref('dim_person_contactability') }}
+    where can_contact and contact_purpose in ('email_marketing', 'personalisation')
 ),
 
 scores as (
@@ -69,10 +86,30 @@ segments_ranked as (
         on memberships.segment_name = segment_priorities.segment_name
 ),
 
+customers_contactable as (
+    select
+        customers.*,
+        profiles.email,
+        profiles.first_name,
+        personalisable.person_id is not null as is_personalised
+    from customers
+    inner join profiles
+        on customers.person_id = profiles.person_id
+    inner join contactability as emailable
+        on
+            customers.person_id = emailable.person_id
+            and emailable.contact_purpose = 'email_marketing'
+    left join contactability as personalisable
+        on
+            customers.person_id = personalisable.person_id
+            and personalisable.contact_purpose = 'personalisation'
+),
+
 contacts_joined as (
     select
         customers.person_id,
         customers.email,
+        customers.email_key,
         customers.first_name,
         customers.language_code,
         customers.time_zone,
@@ -93,16 +130,22 @@ contacts_joined as (
         traits.next_replenishment_date,
         scores.engagement_score,
         scores.churn_risk_score,
-        scores.purchase_intent_score
-    from customers
+        scores.purchase_intent_score,
+        customers.is_personalised
+    from customers_contactable as customers
     left join scores
-        on customers.person_id = scores.person_id
+        on
+            customers.person_id = scores.person_id
+            and customers.is_personalised
     left join traits
-        on customers.person_id = traits.person_id
+        on
+            customers.person_id = traits.person_id
+            and customers.is_personalised
     left join segments_ranked
         on
             customers.person_id = segments_ranked.person_id
             and segments_ranked.priority_rank = 1
+            and customers.is_personalised
 )
 
 select * from contacts_joined

@@ -1,5 +1,6 @@
-{#- One row per segment and person currently in it who may be emailed: the audiences the
-    email platform imports. -#}
+{#- One row per segment and person currently in it who may be emailed and profiled
+    (contact purposes email_marketing and personalisation): the audiences the email
+    platform imports. -#}
 with
 
 memberships as (
@@ -16,8 +17,15 @@ customers as (
         person_id,
         email,
         first_name
-    from {{ ref('dim_customers') }}
-    where is_emailable
+    from {{ ref('int_customer_profiles_merged') }}
+),
+
+contactability as (
+    select person_id
+    from {{ ref('dim_person_contactability') }}
+    where can_contact and contact_purpose in ('email_marketing', 'personalisation')
+    group by person_id
+    having count(*) = 2
 ),
 
 members_emailable as (
@@ -30,6 +38,8 @@ members_emailable as (
     from memberships
     inner join customers
         on memberships.person_id = customers.person_id
+    inner join contactability
+        on memberships.person_id = contactability.person_id
 )
 
 select * from members_emailable

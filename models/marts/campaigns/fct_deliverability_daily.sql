@@ -16,7 +16,6 @@ with
 email_sends as (
     select
         message_id,
-        email,
         sent_at,
         is_delivered,
         is_bounced,
@@ -28,6 +27,7 @@ email_sends as (
 sends_aggregated as (
     select
         message_id,
+        email,
         is_dropped,
         is_deferred
     from {{ ref('int_email_sends_aggregated') }}
@@ -37,7 +37,8 @@ sends_with_domain as (
     select
         email_sends.message_id,
         coalesce(
-            nullif({{ dbt.split_part('email_sends.email', "'@'", 2) }}, ''), 'unknown'
+            nullif({{ dbt.split_part('sends_aggregated.email', "'@'", 2) }}, ''),
+            'unknown'
         ) as email_domain,
         cast(email_sends.sent_at as date) as sent_date,
         email_sends.is_delivered,

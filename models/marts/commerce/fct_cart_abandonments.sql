@@ -46,6 +46,13 @@ currency_rates as (
     from {{ ref('int_currency_rates_ranged') }}
 ),
 
+address_pseudonyms as (
+    select
+        email,
+        email_key
+    from {{ ref('int_email_addresses_pseudonymised') }}
+),
+
 checkouts_identified as (
     select
         checkouts.*,
@@ -101,10 +108,8 @@ cart_lines_summed as (
                     then {{ json_get_text('cart_line', 'product_id') }}
             end
         ) as first_product_id,
-        {{ dbt.listagg(
-            json_get_text('cart_line', 'product_id'),
-            "','",
-            "order by cart_line_position",
+        {{ json_text_array_agg(
+            json_get_text('cart_line', 'product_id'), 'cart_line_position'
         ) }} as product_ids
     from cart_lines_flattened
     group by checkout_id
@@ -136,7 +141,7 @@ abandonments_joined as (
         checkouts_identified.checkout_id,
         checkouts_identified.person_id,
         checkouts_identified.shop_customer_id,
-        checkouts_identified.email,
+        address_pseudonyms.email_key,
         checkouts_identified.started_at,
         checkouts_identified.updated_at,
         checkouts_identified.currency,
@@ -157,6 +162,8 @@ abandonments_joined as (
     from checkouts_identified
     left join cart_lines_summed
         on checkouts_identified.checkout_id = cart_lines_summed.checkout_id
+    left join address_pseudonyms
+        on checkouts_identified.email = address_pseudonyms.email
     left join recoveries_ranked
         on
             checkouts_identified.checkout_id = recoveries_ranked.checkout_id
@@ -177,7 +184,7 @@ abandonments_converted as (
         checkout_id,
         person_id,
         shop_customer_id,
-        email,
+        email_key,
         started_at,
         updated_at,
         currency,

@@ -21,12 +21,19 @@ person_keys as (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
+address_pseudonyms as (
+    select
+        email,
+        email_key
+    from {{ ref('int_email_addresses_pseudonymised') }}
+),
+
 entries_identified as (
     select
         entries.loyalty_entry_id,
         coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
         entries.shop_customer_id,
-        entries.email,
+        address_pseudonyms.email_key,
         entries.occurred_at,
         cast(entries.points_count as {{ dbt.type_bigint() }}) as points_count,
         entries.entry_reason,
@@ -38,6 +45,8 @@ entries_identified as (
             = {{ identity_node('shop_customer_id', 'entries.shop_customer_id') }}
     left join person_keys as email_keys
         on email_keys.identifier_node = {{ identity_node('email', 'entries.email') }}
+    left join address_pseudonyms
+        on entries.email = address_pseudonyms.email
 ),
 
 balances_computed as (
@@ -45,7 +54,7 @@ balances_computed as (
         loyalty_entry_id,
         person_id,
         shop_customer_id,
-        email,
+        email_key,
         occurred_at,
         points_count,
         entry_reason,

@@ -29,6 +29,13 @@ orders as (
     from {{ ref('stg_shop__orders') }}
 ),
 
+address_pseudonyms as (
+    select
+        email,
+        email_key
+    from {{ ref('int_email_addresses_pseudonymised') }}
+),
+
 order_lines as (
     select
         order_id,
@@ -98,7 +105,7 @@ orders_joined as (
         orders.order_id,
         orders_keyed.person_id,
         orders.shop_customer_id,
-        orders.email,
+        address_pseudonyms.email_key,
         orders.is_guest_checkout,
         orders.ordered_at,
         orders.cancelled_at,
@@ -145,6 +152,8 @@ orders_joined as (
         on orders.order_id = discount_codes_listed.order_id
     left join orders_keyed
         on orders.order_id = orders_keyed.order_id
+    left join address_pseudonyms
+        on orders.email = address_pseudonyms.email
 ),
 
 orders_netted as (
@@ -168,7 +177,7 @@ orders_converted as (
         order_id,
         person_id,
         shop_customer_id,
-        email,
+        email_key,
         is_guest_checkout,
         ordered_at,
         cast(ordered_at as date) as ordered_date,

@@ -1,6 +1,8 @@
-{#- The customer 360: one row per person, denormalised so that BI and the email platform
-    read it without joins. -#}
-{#- Tags are as of var personalization__as_of_date (default today), like the scores. -#}
+{#- The customer 360: one row per person, denormalised so that BI reads it without joins.
+    BI-facing: no name, address, phone or birth date; the email address only as its keyed
+    pseudonym (email_key). The activation models read those from the profile. -#}
+{#- Tags are as of var personalization__as_of_date (default today), like the scores:
+    events after that day are left out. -#}
 {%- set today = dbt.cast(personalization_as_of_date(), dbt.type_timestamp()) -%}
 
 with
@@ -11,16 +13,12 @@ profiles as (
         crm_customer_id,
         shop_customer_id,
         email,
-        phone,
         email_count,
         phone_count,
         crm_customer_id_count,
         shop_customer_id_count,
         anonymous_id_count,
-        first_name,
-        last_name,
         gender,
-        birth_date,
         age_years,
         age_band,
         age_band_source,
@@ -45,6 +43,13 @@ profiles as (
     from {{ ref('int_customer_profiles_merged') }}
 ),
 
+address_pseudonyms as (
+    select
+        email,
+        email_key
+    from {{ ref('int_email_addresses_pseudonymised') }}
+),
+
 orders as (
     select
         person_id,
@@ -55,7 +60,7 @@ orders as (
         net_revenue_reporting_amount,
         refunded_reporting_amount
     from {{ ref('fct_orders') }}
-    where person_id is not null
+    where person_id is not null and {{ is_before_as_of_end('ordered_at') }}
 ),
 
 loyalty_entries as (
@@ -66,7 +71,7 @@ loyalty_entries as (
         points_count,
         points_balance_count
     from {{ ref('fct_loyalty_ledger') }}
-    where person_id is not null
+    where person_id is not null and {{ is_before_as_of_end('occurred_at') }}
 ),
 
 email_sends as (
@@ -82,7 +87,7 @@ email_sends as (
         first_human_open_at,
         first_human_click_at
     from {{ ref('fct_email_sends') }}
-    where person_id is not null
+    where person_id is not null and {{ is_before_as_of_end('sent_at') }}
 ),
 
 web_sessions as (
@@ -92,7 +97,7 @@ web_sessions as (
         started_at,
         device_type
     from {{ ref('fct_web_sessions') }}
-    where person_id is not null
+    where person_id is not null and {{ is_before_as_of_end('started_at') }}
 ),
 
 cart_abandonments as (
@@ -101,16 +106,21 @@ cart_abandonments as (
         started_at,
         is_recovered
     from {{ ref('fct_cart_abandonments') }}
-    where person_id is not null
+    where person_id is not null and {{ is_before_as_of_end('started_at') }}
 ),
 
 consent_states as (
     select
         person_id,
         consent_purpose,
-        is_granted,
-        status_changed_at
-    from {{ ref('int_consent_states_current') }}
+        is_granted
+    from {{ ref('dim_person_consents') }}
+),
+
+emailable as (
+    select person_id
+    from {{ ref('dim_person_contactability') }}
+    where contact_purpose = 'email_marketing' and can_contact
 ),
 
 orders_aggregated as (
@@ -156,6 +166,21 @@ loyalty_current as (
     where recency_rank = 1
 ),
 
+email_sends_as_of as (
+    -- opens and clicks after the as-of day are not known yet
+    select
+        *,
+        case
+            when {{ is_before_as_of_end('first_human_open_at') }}
+                then first_human_open_at
+        end as opened_at,
+        case
+            when {{ is_before_as_of_end('first_human_click_at') }}
+                then first_human_click_at
+        end as clicked_at
+    from email_sends
+),
+
 email_aggregated as (
     select
         person_id,
@@ -168,10 +193,10 @@ email_aggregated as (
         count(case when is_complained then 1 end) > 0 as has_complained,
         min(sent_at) as first_email_sent_at,
         max(sent_at) as last_email_sent_at,
-        max(first_human_open_at) as last_email_opened_at,
-        max(first_human_click_at) as last_email_clicked_at,
-        max(coalesce(first_human_click_at, first_human_open_at)) as last_email_engaged_at
-    from email_sends
+        max(opened_at) as last_email_opened_at,
+        max(clicked_at) as last_email_clicked_at,
+        max(coalesce(clicked_at, opened_at)) as last_email_engaged_at
+    from email_sends_as_of
     group by person_id
 ),
 
@@ -206,19 +231,6 @@ abandonments_aggregated as (
     group by person_id
 ),
 
-consents_ranked as (
-    -- a person with several addresses: the most recent decision per purpose stands
-    select
-        person_id,
-        consent_purpose,
-        is_granted,
-        row_number() over (
-            partition by person_id, consent_purpose
-            order by status_changed_at desc, is_granted asc
-        ) as recency_rank
-    from consent_states
-),
-
 consents_pivoted as (
     select
         person_id,
@@ -234,8 +246,7 @@ consents_pivoted as (
                 when consent_purpose = 'third_party_sharing' and is_granted then 1 else 0
             end
         ) = 1 as has_third_party_sharing_consent
-    from consents_ranked
-    where recency_rank = 1
+    from consent_states
     group by person_id
 ),
 
@@ -244,17 +255,13 @@ customers_joined as (
         profiles.person_id,
         profiles.crm_customer_id,
         profiles.shop_customer_id,
-        profiles.email,
-        profiles.phone,
+        address_pseudonyms.email_key,
         profiles.email_count,
         profiles.phone_count,
         profiles.crm_customer_id_count,
         profiles.shop_customer_id_count,
         profiles.anonymous_id_count,
-        profiles.first_name,
-        profiles.last_name,
         profiles.gender,
-        profiles.birth_date,
         profiles.age_years,
         profiles.age_band,
         profiles.age_band_source,
@@ -310,7 +317,9 @@ customers_joined as (
             as has_email_marketing_consent,
         coalesce(consents_pivoted.has_profiling_consent, false) as has_profiling_consent,
         coalesce(consents_pivoted.has_third_party_sharing_consent, false)
-            as has_third_party_sharing_consent
+            as has_third_party_sharing_consent,
+        -- contact purpose email_marketing allowed (dim_person_contactability)
+        emailable.person_id is not null as is_emailable
     from profiles
     left join orders_aggregated
         on profiles.person_id = orders_aggregated.person_id
@@ -328,6 +337,10 @@ customers_joined as (
         on profiles.person_id = abandonments_aggregated.person_id
     left join consents_pivoted
         on profiles.person_id = consents_pivoted.person_id
+    left join emailable
+        on profiles.person_id = emailable.person_id
+    left join address_pseudonyms
+        on profiles.email = address_pseudonyms.email
 ),
 
 customers_tagged as (
@@ -356,12 +369,7 @@ customers_tagged as (
             <= {{ var('customers__engaged_within_days') }},
             false
         ) as is_email_engaged,
-        email is not null as has_email,
-        -- who may be emailed at all (the full consent logic comes with the privacy layer)
-        email is not null
-        and not has_unsubscribed
-        and not has_hard_bounced
-        and not has_complained as is_emailable
+        email_key is not null as has_email
     from customers_joined
 )
 

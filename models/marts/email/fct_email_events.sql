@@ -27,6 +27,13 @@ person_keys as (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
+address_pseudonyms as (
+    select
+        email,
+        email_key
+    from {{ ref('int_email_addresses_pseudonymised') }}
+),
+
 events_categorized as (
     select
         *,
@@ -54,7 +61,7 @@ events_keyed as (
         events_categorized.email_event_id,
         events_categorized.message_id,
         person_keys.person_id,
-        events_categorized.email,
+        address_pseudonyms.email_key,
         events_categorized.campaign_id,
         events_categorized.campaign_variant,
         events_categorized.event_type,
@@ -73,6 +80,8 @@ events_keyed as (
         on person_keys.identifier_node = {{ identity_node(
             'email', 'events_categorized.email'
         ) }}
+    left join address_pseudonyms
+        on events_categorized.email = address_pseudonyms.email
 )
 
 select * from events_keyed

@@ -31,11 +31,18 @@ person_keys as (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
+address_pseudonyms as (
+    select
+        email,
+        email_key
+    from {{ ref('int_email_addresses_pseudonymised') }}
+),
+
 sends_measured as (
     select
         sends.message_id,
         person_keys.person_id,
-        sends.email,
+        address_pseudonyms.email_key,
         sends.campaign_id,
         sends.campaign_variant,
         coalesce(sends.sent_at, sends.delivered_at, sends.first_event_at) as sent_at,
@@ -79,6 +86,8 @@ sends_measured as (
     from sends
     left join person_keys
         on person_keys.identifier_node = {{ identity_node('email', 'sends.email') }}
+    left join address_pseudonyms
+        on sends.email = address_pseudonyms.email
 )
 
 select * from sends_measured

@@ -168,10 +168,7 @@ traits_joined as (
         product_views_ranked.occurred_at as last_viewed_at,
         cart_abandonments_ranked.checkout_id as last_abandoned_checkout_id,
         cart_abandonments_ranked.started_at as last_abandoned_at,
-        -- the fact's comma-separated product ids as a JSON array: ["P1","P2"]
-        '[' || replace(
-            {{ json_quote('cart_abandonments_ranked.product_ids') }}, ',', '","'
-        ) || ']' as last_abandoned_product_ids,
+        cart_abandonments_ranked.product_ids as last_abandoned_product_ids,
         replenishments_ranked.product_id as next_replenishment_product_id,
         replenishments_ranked.next_replenishment_date,
         {{ as_of_date }} as traits_as_of_date

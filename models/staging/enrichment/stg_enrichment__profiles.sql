@@ -1,4 +1,6 @@
-{#- One row per hashed email and vendor: the vendor's latest record by as-of date. -#}
+{#- One row per hashed email and vendor: the vendor's latest record by as-of date. The
+    vendor's key, the plain SHA-256 of the address, is replaced here by its keyed
+    pseudonym (macro email_key), the key every join on an address uses. -#}
 with
 
 source as (
@@ -18,6 +20,11 @@ source as (
     from {{ source('enrichment', 'enrichment_profiles') }}
 ),
 
+pseudonymisation_key as (
+    select key_value
+    from {{ source('loader', '_pseudonymisation_key') }}
+),
+
 profiles_ranked as (
     select
         *,
@@ -28,11 +35,19 @@ profiles_ranked as (
     from source
 ),
 
+profiles_keyed as (
+    select
+        profiles_ranked.*,
+        {{ email_key('profiles_ranked.email_sha256') }} as email_key
+    from profiles_ranked
+    cross join pseudonymisation_key
+    where profiles_ranked.version_rank = 1
+),
+
 profiles_renamed as (
     select
-        {{ dbt.concat(["lower(email_sha256)", "':'", "vendor"]) }}
-            as enrichment_profile_id,
-        lower(email_sha256) as email_sha256,
+        {{ dbt.concat(["email_key", "':'", "vendor"]) }} as enrichment_profile_id,
+        email_key,
         vendor as enrichment_vendor,
         age_band,
         income_band,
@@ -41,8 +56,7 @@ profiles_renamed as (
         interests as interests_list,
         match_confidence as match_confidence_score,
         as_of_date
-    from profiles_ranked
-    where version_rank = 1
+    from profiles_keyed
 )
 
 select * from profiles_renamed

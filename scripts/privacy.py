@@ -1,0 +1,560 @@
+"""`mailpipe erase`: carry out pending erasure requests in every layer of the warehouse.
+
+For each erasure request in the raw table `privacy_requests` (its latest version) that the
+audit table `<raw>._erasure_audit` does not list yet, in one transaction:
+
+1. The person's identifiers: the request's email (trimmed, lower case) and customer id,
+   then, through the identity graph (`int_identity_person_keys_assigned`, when built),
+   every identifier of the person or people they belong to and their person keys, and for
+   every email the identifiers other systems derive from it (`email_derivatives`).
+2. Every base table of the raw schema and of this target's schemas (`<schema>` and
+   `<schema>_*`: staging, intermediate, marts, snapshots, monitoring, ...): rows with an
+   identifier as a whole token in a text or JSON column are deleted. Rows of the raw
+   `privacy_requests` are redacted instead (email, customer id and any other matching
+   column set to null), so the request itself remains as evidence. Views are rebuilt by
+   dbt and skipped; the audit and the suppression list are not scanned.
+3. The loader's ledger counts the raw and quarantined rows erased per file, so the
+   reconciliation of loaded files still holds.
+4. The identifiers go on the suppression list `<raw>._suppressions` as hashes, and the
+   loader drops records about the person that arrive later.
+5. One audit row: request id, time, identifiers count, rows deleted and redacted per table.
+   No personal data.
+
+Identifiers are matched case-insensitively as whole tokens (`anna@x.com` does not match
+`joanna@x.com`), with the identifiers passed as bound parameters of one regular expression
+and table and column names quoted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from scripts import pseudonym
+from scripts.errors import UserError
+from scripts.load import erasure
+from scripts.load.loader import LEDGER, QUARANTINE, SQL_TYPES, ledger_migrations
+from scripts.load.validate import quote
+from scripts.tables import BY_NAME
+from scripts.warehouse import Target, connect_duckdb, connect_postgres, load_target
+
+log = logging.getLogger(__name__)
+
+REQUESTS = "privacy_requests"
+# Columns of a raw privacy request that are always redacted (the request's subject).
+REDACTED_COLUMNS = ("email", "customer_id")
+IDENTITY_MODEL = "int_identity_person_keys_assigned"
+# Characters an identifier may contain: a match must not touch one on either side.
+TOKEN_CHARACTERS = "a-z0-9._%+@-"
+REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
+# Shorter identifiers would match too much to be erased safely; they are skipped (logged).
+MIN_IDENTIFIER_LENGTH = 5
+TEXT_TYPES = {"varchar", "text", "character varying", "character", "json", "jsonb"}
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "erase",
+        help="carry out pending erasure requests in every layer of the warehouse",
+        description="Carry out every erasure request in raw.privacy_requests that is not yet "
+        "in the audit table raw._erasure_audit, one transaction per request: find the "
+        "person's identifiers (the request's email and customer id, their identity-graph "
+        "person and its identifiers, the SHA-256 of each email), delete every row that "
+        "contains one in a text or JSON column of a table in the raw schema and in this "
+        "target's schemas (staging, intermediate, marts, snapshots, monitoring, ...), redact "
+        "the request itself (email and customer id set to null), put the identifiers on the "
+        "suppression list (hashed) so that `mailpipe load` drops later records about the "
+        "person, and write one audit row per request with the rows deleted and redacted per "
+        "table and no personal data. Run `dbt build` afterwards to rebuild what depends on "
+        "the deleted rows.",
+    )
+    parser.add_argument(
+        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
+    )
+    parser.add_argument(
+        "--schema",
+        default=os.environ.get("MAILPIPE_RAW_SCHEMA", "raw"),
+        help="raw schema (default: $MAILPIPE_RAW_SCHEMA or %(default)s)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="count what each request would delete and redact, then roll back: nothing "
+        "changes, no audit row is written",
+    )
+    parser.set_defaults(func=_cli)
+
+
+def email_derivatives(email: str) -> list[str]:
+    """Identifiers derived from an email and carried instead of it: the lowercase hex
+    SHA-256 of the normalised address (enrichment vendors, ad-platform audiences) and its
+    keyed pseudonym `email_key` (scripts/pseudonym.py), which the marts carry."""
+    normalised = erasure.normalise_identifier(email)
+    return [
+        hashlib.sha256(normalised.encode("utf-8")).hexdigest(),
+        pseudonym.email_key(normalised, pseudonym.pseudonymisation_key()),
+    ]
+
+
+class ErasureFailed(Exception):
+    """A request could not be carried out; its transaction was rolled back."""
+
+
+@dataclass(frozen=True)
+class Request:
+    request_id: str
+    email: str | None
+    customer_id: str | None
+
+
+@dataclass
+class Erased:
+    """What one request removed, per table (`schema.table`)."""
+
+    request_id: str
+    identifiers_count: int
+    tables: dict[str, dict[str, int]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def add(self, relation: str, deleted: int = 0, redacted: int = 0) -> None:
+        if deleted or redacted:
+            self.tables[relation] = {"deleted": deleted, "redacted": redacted}
+
+    @property
+    def deleted(self) -> int:
+        return sum(t["deleted"] for t in self.tables.values())
+
+    @property
+    def redacted(self) -> int:
+        return sum(t["redacted"] for t in self.tables.values())
+
+
+@dataclass
+class EraseSummary:
+    target: str
+    erased: list[Erased]
+    seconds: float
+    dry_run: bool = False
+
+    def line(self) -> str:
+        deleted = sum(e.deleted for e in self.erased)
+        redacted = sum(e.redacted for e in self.erased)
+        tables = len({t for e in self.erased for t in e.tables})
+        identifiers = sum(e.identifiers_count for e in self.erased)
+        verb = "dry run, rolled back: would erase" if self.dry_run else "erased"
+        return (
+            f"{verb} {len(self.erased)} requests on {self.target}: {deleted:,} rows deleted "
+            f"and {redacted:,} redacted in {tables} tables; {identifiers} identifiers "
+            f"{'found' if self.dry_run else 'suppressed'}; {self.seconds:.1f} s"
+        )
+
+
+class Warehouse:
+    """The few statements erasure needs, on DuckDB or Postgres, in explicit transactions."""
+
+    def __init__(self, target: Target) -> None:
+        self.engine = target.type
+        self.base = str(target.config.get("schema") or "main")
+        if self.engine == "duckdb":
+            self.con = connect_duckdb(target)
+            self.param = "?"
+        else:
+            self.con = connect_postgres(target)
+            self.param = "%s"
+
+    def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
+        if self.engine == "duckdb":
+            return self.con.execute(sql, list(params)).fetchall()
+        with self.con.cursor() as cur:
+            cur.execute(sql, tuple(params) or None)
+            return cur.fetchall() if cur.description else []
+
+    def change(self, sql: str, params: list | tuple = ()) -> int:
+        """An insert, update or delete; returns the rows it changed."""
+        if self.engine == "duckdb":
+            return int(self.con.execute(sql, list(params)).fetchone()[0])
+        with self.con.cursor() as cur:
+            cur.execute(sql, tuple(params) or None)
+            return cur.rowcount
+
+    def begin(self) -> None:
+        if self.engine == "duckdb":
+            self.con.execute("begin transaction")
+
+    def commit(self) -> None:
+        self.con.commit() if self.engine == "postgres" else self.con.execute("commit")
+
+    def rollback(self) -> None:
+        self.con.rollback() if self.engine == "postgres" else self.con.execute("rollback")
+
+    def matches(self, column: str) -> str:
+        """SQL: the column's text contains the (bound) pattern; the text is lower-cased."""
+        if self.engine == "duckdb":
+            return f"regexp_matches(lower(cast({quote(column)} as varchar)), ?)"
+        return f"lower(cast({quote(column)} as text)) ~ %s"
+
+    def placeholders(self, n: int) -> str:
+        return ", ".join([self.param] * n)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def relation(schema: str, table: str) -> str:
+    return f"{quote(schema)}.{quote(table)}"
+
+
+def token_pattern(identifiers: list[str]) -> str:
+    """A regular expression (RE2 and Postgres alike) for any identifier as a whole token of
+    lower-cased text: not preceded or followed by a character an identifier may hold."""
+
+    def escape(text: str) -> str:
+        return "".join("\\" + ch if ch in REGEX_SPECIAL else ch for ch in text)
+
+    alternatives = "|".join(escape(i) for i in sorted(identifiers, key=lambda i: (-len(i), i)))
+    edge = f"[^{TOKEN_CHARACTERS}]"
+    return f"(^|{edge})({alternatives})($|{edge})"
+
+
+def table_exists(db: Warehouse, schema: str, table: str) -> bool:
+    return bool(
+        db.rows(
+            "select 1 from information_schema.tables where table_schema = "
+            f"{db.param} and table_name = {db.param}",
+            [schema, table],
+        )
+    )
+
+
+def column_names(db: Warehouse, schema: str, table: str) -> list[str]:
+    return [
+        name
+        for (name,) in db.rows(
+            "select column_name from information_schema.columns where table_schema = "
+            f"{db.param} and table_name = {db.param} order by ordinal_position",
+            [schema, table],
+        )
+    ]
+
+
+def tables_in_scope(db: Warehouse, raw: str) -> dict[tuple[str, str], list[str]]:
+    """(schema, table) -> text and JSON columns, for every base table of the raw schema and
+    of this target's schemas, except the audit and the suppression list."""
+    prefix = db.base + "_"
+    found = db.rows(
+        "select columns.table_schema, columns.table_name, columns.column_name, "
+        "lower(columns.data_type) "
+        "from information_schema.tables as tables "
+        "inner join information_schema.columns as columns "
+        "on tables.table_catalog = columns.table_catalog "
+        "and tables.table_schema = columns.table_schema "
+        "and tables.table_name = columns.table_name "
+        "where tables.table_type = 'BASE TABLE' and tables.table_catalog = current_database() "
+        f"and (tables.table_schema in ({db.param}, {db.param}) "
+        f"or substr(tables.table_schema, 1, {db.param}) = {db.param}) "
+        "order by 1, 2, columns.ordinal_position",
+        [raw, db.base, len(prefix), prefix],
+    )
+    skipped = {(raw, erasure.ERASURE_AUDIT), (raw, erasure.SUPPRESSIONS)}
+    scope: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column, data_type in found:
+        if (schema, table) in skipped:
+            continue
+        columns = scope.setdefault((schema, table), [])
+        if data_type in TEXT_TYPES:
+            columns.append(column)
+    return {key: cols for key, cols in scope.items() if cols}
+
+
+def pending_requests(db: Warehouse, raw: str) -> list[Request]:
+    """Erasure requests (latest version of each) not yet in the audit, oldest first."""
+    rows = db.rows(
+        f"""
+        with versions as (
+            select
+                request_id, request_type, email, customer_id, requested_at,
+                row_number() over (
+                    partition by request_id
+                    order by _loaded_at desc, _source_file desc, _line_number desc
+                ) as version_rank
+            from {relation(raw, REQUESTS)}
+        )
+        select request_id, email, customer_id
+        from versions
+        where version_rank = 1 and request_type = 'erasure'
+            and request_id not in (
+                select request_id from {relation(raw, erasure.ERASURE_AUDIT)}
+            )
+        order by requested_at, request_id
+        """
+    )
+    return [Request(r, e, c) for r, e, c in rows]
+
+
+def identifiers_of(db: Warehouse, request: Request) -> list[str]:
+    """The request's identifiers, expanded through the identity graph when it is built,
+    with the identifiers derived from each email; trimmed and lower-cased."""
+    seeds = {erasure.normalise_identifier(v) for v in (request.email, request.customer_id) if v} - {
+        ""
+    }
+    emails = {erasure.normalise_identifier(request.email)} if request.email else set()
+    found = set(seeds)
+    schema = f"{db.base}_intermediate"
+    if seeds and table_exists(db, schema, IDENTITY_MODEL):
+        graph = relation(schema, IDENTITY_MODEL)
+        keys = ["person_id"]
+        if "previous_person_id" in column_names(db, schema, IDENTITY_MODEL):
+            keys.append("previous_person_id")
+        value = "lower(trim(substr(identifier_node, strpos(identifier_node, ':') + 1)))"
+        rows = db.rows(
+            f"select identifier_node, {', '.join(keys)} from {graph} where person_id in ("
+            f"select person_id from {graph} where {value} in ({db.placeholders(len(seeds))}))",
+            sorted(seeds),
+        )
+        for node, *person_keys in rows:
+            kind, _, node_value = node.partition(":")
+            node_value = erasure.normalise_identifier(node_value)
+            found.add(node_value)
+            if kind == "email":
+                emails.add(node_value)
+            found.update(erasure.normalise_identifier(k) for k in person_keys if k)
+    for email in emails:
+        found.update(email_derivatives(email))
+    short = sorted(len(i) for i in found if len(i) < MIN_IDENTIFIER_LENGTH)
+    if short:
+        log.warning(
+            "  request %s: skipped %d identifiers shorter than %d characters (too short to "
+            "match safely)",
+            request.request_id,
+            len(short),
+            MIN_IDENTIFIER_LENGTH,
+        )
+    return sorted(i for i in found if len(i) >= MIN_IDENTIFIER_LENGTH)
+
+
+def prepare(db: Warehouse, raw: str) -> None:
+    """The audit and suppression tables, and the ledger's erasure columns (committed)."""
+    types = SQL_TYPES[db.engine]
+    db.begin()
+    try:
+        for statement in erasure.ddl(lambda name: relation(raw, name), types):
+            db.rows(statement)
+        if table_exists(db, raw, LEDGER):
+            ledger = relation(raw, LEDGER)
+            for statement in ledger_migrations(ledger, column_names(db, raw, LEDGER)):
+                db.rows(statement)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def _erase_table(
+    db: Warehouse, raw: str, key: tuple[str, str], columns: list[str], pattern: str
+) -> tuple[int, int, list[tuple]]:
+    """Delete (or, for raw requests, redact) the rows of one table that hold an identifier.
+    Returns rows deleted, rows redacted, and for loader tables the rows deleted per file:
+    (table name, batch id, source file, rows, is quarantine)."""
+    schema, table = key
+    where = " or ".join(db.matches(c) for c in columns)
+    params = [pattern] * len(columns)
+    target = relation(schema, table)
+    if schema == raw and table == REQUESTS:
+        sets, set_params = [], []
+        for column in columns:
+            if column in REDACTED_COLUMNS:
+                sets.append(f"{quote(column)} = null")
+            else:
+                sets.append(
+                    f"{quote(column)} = case when {db.matches(column)} then null "
+                    f"else {quote(column)} end"
+                )
+                set_params.append(pattern)
+        redacted = db.change(
+            f"update {target} set {', '.join(sets)} where {where}", set_params + params
+        )
+        return 0, redacted, []
+    per_file: list[tuple] = []
+    if schema == raw and table in BY_NAME:
+        per_file = [
+            (table, batch, source, n, False)
+            for batch, source, n in db.rows(
+                f"select _batch_id, _source_file, count(*) from {target} where {where} "
+                "group by _batch_id, _source_file",
+                params,
+            )
+        ]
+    elif schema == raw and table == QUARANTINE:
+        per_file = [
+            (name, batch, source, n, True)
+            for name, batch, source, n in db.rows(
+                f"select table_name, _batch_id, _source_file, count(*) from {target} "
+                f"where {where} group by table_name, _batch_id, _source_file",
+                params,
+            )
+        ]
+    deleted = db.change(f"delete from {target} where {where}", params)
+    if per_file and sum(f[3] for f in per_file) != deleted:
+        raise RuntimeError(f"{schema}.{table}: counted rows per file do not add up to deleted")
+    return deleted, 0, per_file
+
+
+def erase_request(
+    db: Warehouse,
+    raw: str,
+    request: Request,
+    scope: dict[tuple[str, str], list[str]],
+    dry_run: bool = False,
+) -> Erased:
+    """Carry out one request in one transaction (rolled back on a dry run)."""
+    started = time.perf_counter()
+    db.begin()
+    try:
+        identifiers = identifiers_of(db, request)
+        result = Erased(request.request_id, len(identifiers))
+        log.info(
+            "request %s: %d identifiers, scanning %d tables",
+            request.request_id,
+            len(identifiers),
+            len(scope),
+        )
+        per_file: list[tuple] = []
+        if identifiers:
+            pattern = token_pattern(identifiers)
+            for key, columns in scope.items():
+                deleted, redacted, files = _erase_table(db, raw, key, columns, pattern)
+                per_file += files
+                result.add(f"{key[0]}.{key[1]}", deleted, redacted)
+                if deleted or redacted:
+                    log.info(
+                        "  %-64s %8s deleted %6s redacted",
+                        f"{key[0]}.{key[1]}",
+                        f"{deleted:,}",
+                        f"{redacted:,}",
+                    )
+        _count_in_ledger(db, raw, per_file)
+        now = datetime.now(UTC)
+        _suppress(db, raw, request.request_id, identifiers, now)
+        db.change(
+            f"insert into {relation(raw, erasure.ERASURE_AUDIT)} (request_id, processed_at, "
+            "identifiers_count, rows_deleted, rows_redacted, rows_by_table) values "
+            f"({db.placeholders(6)})",
+            [
+                request.request_id,
+                now,
+                result.identifiers_count,
+                result.deleted,
+                result.redacted,
+                json.dumps(result.tables, sort_keys=True),
+            ],
+        )
+        if dry_run:
+            db.rollback()
+        else:
+            db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _count_in_ledger(db: Warehouse, raw: str, per_file: list[tuple]) -> None:
+    if not per_file or not table_exists(db, raw, LEDGER):
+        return
+    p = db.param
+    for table, batch, source, n, quarantined in per_file:
+        column = "rows_quarantined_erased" if quarantined else "rows_erased"
+        db.change(
+            f"update {relation(raw, LEDGER)} set {column} = coalesce({column}, 0) + {p} "
+            f"where table_name = {p} and batch_id = {p} and source_file = {p}",
+            [n, table, batch, source],
+        )
+
+
+def _suppress(
+    db: Warehouse, raw: str, request_id: str, identifiers: list[str], now: datetime
+) -> None:
+    table = relation(raw, erasure.SUPPRESSIONS)
+    hashes = sorted({erasure.suppression_hash(i) for i in identifiers})
+    if not hashes:
+        return
+    known = {
+        h
+        for (h,) in db.rows(
+            f"select identifier_hash from {table} where identifier_hash in "
+            f"({db.placeholders(len(hashes))})",
+            hashes,
+        )
+    }
+    for digest in hashes:
+        if digest not in known:
+            db.change(
+                f"insert into {table} (identifier_hash, request_id, suppressed_at) "
+                f"values ({db.placeholders(3)})",
+                [digest, request_id, now],
+            )
+
+
+def erase(target: Target, raw: str = "raw", dry_run: bool = False) -> EraseSummary:
+    """Carry out every pending erasure request; see the module docstring."""
+    started = time.perf_counter()
+    db = Warehouse(target)
+    try:
+        if not table_exists(db, raw, REQUESTS):
+            raise UserError(
+                f"no table {raw}.{REQUESTS} on {target.describe()} (run `mailpipe load`)"
+            )
+        prepare(db, raw)
+        requests = pending_requests(db, raw)
+        if db.engine == "postgres":
+            db.rollback()  # end the read-only transaction the queries opened
+        log.info("%d pending erasure requests", len(requests))
+        scope = tables_in_scope(db, raw)
+        if db.engine == "postgres":
+            db.rollback()
+        erased = []
+        for request in requests:
+            try:
+                erased.append(erase_request(db, raw, request, scope, dry_run))
+            except Exception as exc:
+                first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                raise ErasureFailed(
+                    f"request {request.request_id} failed and was rolled back "
+                    f"({len(erased)} carried out before it): {first_line}"
+                ) from exc
+        if db.engine == "duckdb" and not dry_run:
+            db.con.execute("checkpoint")
+    finally:
+        db.close()
+    return EraseSummary(target.describe(), erased, time.perf_counter() - started, dry_run)
+
+
+def _cli(args: argparse.Namespace) -> int:
+    target = load_target(args.target)
+    log.info(
+        "erasing pending requests in %s, raw schema %s%s",
+        target.describe(),
+        args.schema,
+        " (dry run)" if args.dry_run else "",
+    )
+    try:
+        summary = erase(target, args.schema, args.dry_run)
+    except ErasureFailed as exc:
+        print(f"mailpipe erase: FAILED: {exc}", file=sys.stderr)
+        return 1
+    for result in summary.erased:
+        print(
+            f"{result.request_id}: {result.deleted:,} rows deleted, {result.redacted:,} "
+            f"redacted in {len(result.tables)} tables; {result.identifiers_count} "
+            f"identifiers ({result.seconds:.1f} s)"
+        )
+    print(summary.line())
+    return 0
