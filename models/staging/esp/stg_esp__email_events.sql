@@ -1,4 +1,17 @@
-{#- One row per email event (sg_event_id), re-deliveries of the webhook removed. -#}
+{#- One row per email event (sg_event_id), re-deliveries of the webhook removed.
+    Incremental: a run reads the messages (sg_message_id) with events loaded since the
+    latest load time the table holds, less the lookback (var
+    incremental__lookback_hours.esp), and recomputes every event of those messages from
+    all its deliveries, replacing its row: bot clicks depend on the message's delivery. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='email_event_id',
+        on_schema_change='fail'
+    )
+}}
+
 with
 
 source as (
@@ -26,6 +39,20 @@ source as (
     from {{ source('esp', 'esp_email_events') }}
 ),
 
+events_in_scope as (
+    -- on an incremental run, every delivery of every event of the messages with events
+    -- loaded since the latest load time this table holds, less the lookback (all while
+    -- the table is empty), so that the first delivery wins and a click is timed from its
+    -- message's delivery as on a full build (an event id belongs to one message)
+    {% if is_incremental() %}
+        select *
+        from source
+        where {{ is_in_incremental_scope('sg_message_id', 'source', 'esp') }}
+    {% else %}
+        select * from source
+    {% endif %}
+),
+
 events_ranked as (
     select
         *,
@@ -33,7 +60,7 @@ events_ranked as (
             partition by sg_event_id
             order by _loaded_at, _source_file, _line_number
         ) as delivery_rank
-    from source
+    from events_in_scope
 ),
 
 events_renamed as (

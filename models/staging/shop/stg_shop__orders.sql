@@ -1,4 +1,16 @@
-{#- One row per order at its latest version (the version with the latest updated_at). -#}
+{#- One row per order at its latest version (the version with the latest updated_at).
+    Incremental: a run reads the orders loaded since the latest load time the table holds,
+    less the lookback (var incremental__lookback_hours.shop), and recomputes each of them
+    from all its versions, replacing its row. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='order_id',
+        on_schema_change='fail'
+    )
+}}
+
 with
 
 source as (
@@ -28,6 +40,19 @@ source as (
     from {{ source('shop', 'shop_orders') }}
 ),
 
+orders_in_scope as (
+    -- on an incremental run, every version of the orders loaded since the latest load
+    -- time this table holds, less the lookback (all while the table is empty), so that
+    -- the latest version wins and every version is counted as on a full build
+    {% if is_incremental() %}
+        select *
+        from source
+        where {{ is_in_incremental_scope('order_id', 'source', 'shop') }}
+    {% else %}
+        select * from source
+    {% endif %}
+),
+
 versions_ranked as (
     select
         *,
@@ -40,7 +65,7 @@ versions_ranked as (
                 _line_number desc
         ) as version_rank,
         count(*) over (partition by order_id) as version_count
-    from source
+    from orders_in_scope
 ),
 
 orders_renamed as (
@@ -69,7 +94,8 @@ orders_renamed as (
         {{ json_get_text('shipping_address', 'city') }} as shipping_city,
         line_items,
         refunds,
-        version_count
+        version_count,
+        _loaded_at as loaded_at
     from versions_ranked
     where version_rank = 1
 )

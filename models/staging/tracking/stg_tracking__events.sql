@@ -1,5 +1,17 @@
 {#- One row per tracking call (messageId), duplicate deliveries removed, with the event
-    time corrected for the device's clock and the properties and context flattened. -#}
+    time corrected for the device's clock and the properties and context flattened.
+    Incremental: a run reads the messageIds loaded since the latest load time the table
+    holds, less the lookback (var incremental__lookback_hours.tracking), and recomputes
+    each of them from all its deliveries, replacing its row. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='tracking_event_id',
+        on_schema_change='fail'
+    )
+}}
+
 with
 
 source as (
@@ -22,6 +34,19 @@ source as (
     from {{ source('tracking', 'tracking_events') }}
 ),
 
+calls_in_scope as (
+    -- on an incremental run, every delivery of the calls loaded since the latest load
+    -- time this table holds, less the lookback (all while the table is empty), so that
+    -- the first delivery wins as on a full build
+    {% if is_incremental() %}
+        select *
+        from source
+        where {{ is_in_incremental_scope('message_id', 'source', 'tracking') }}
+    {% else %}
+        select * from source
+    {% endif %}
+),
+
 calls_ranked as (
     select
         *,
@@ -29,7 +54,7 @@ calls_ranked as (
             partition by message_id
             order by _loaded_at, _source_file, _line_number
         ) as delivery_rank
-    from source
+    from calls_in_scope
 ),
 
 calls_timed as (
@@ -84,7 +109,8 @@ calls_renamed as (
         {{ json_get_text('context', 'campaign.name') }} as utm_campaign,
         {{ contains_any(
             json_get_text('context', 'userAgent'), var('tracking__bot_user_agents')
-        ) }} as is_bot
+        ) }} as is_bot,
+        _loaded_at as loaded_at
     from calls_timed
 )
 
