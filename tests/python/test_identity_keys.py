@@ -17,6 +17,7 @@ pytestmark = pytest.mark.slow
 SELECT = [
     "--select",
     "+fct_person_key_changes",
+    "stg_crm__customers",
     "--exclude",
     "resource_type:unit_test",
     "--indirect-selection",
@@ -29,7 +30,7 @@ def crm_change(op: str, customer_id: str, lsn: int, email: str) -> str:
     return json.dumps(
         {
             "before": None if op == "c" else row,
-            "after": row,
+            "after": None if op == "d" else row,
             "op": op,
             "ts_ms": 1_767_225_600_000 + lsn * 60_000,
             "source": {"lsn": lsn},
@@ -103,6 +104,27 @@ def test_keys_are_stable_and_merges_keep_the_older_key(isolated_env, small_landi
     result = dbt("build", *SELECT, env=env)
     assert result.returncode == 0, result.stdout[-3000:]
     assert keys() == third
+    assert len(query(env, f"select * from {marts}.fct_person_key_changes")) == 1
+
+    # A primary-key change in the CRM arrives as a delete of ZZ1 then a create of ZZ9 (the
+    # same address): ZZ9 is the current record, ZZ1 is gone, and the person keeps the key.
+    run(
+        "4",
+        [
+            crm_change("d", "ZZ1", 900_004, "older@example.org"),
+            crm_change("c", "ZZ9", 900_005, "older@example.org"),
+        ],
+    )
+    fourth = keys()
+    assert fourth["crm_customer_id:ZZ9"] == older
+    assert {n: fourth[n] for n in third} == third
+    staging = schema.replace("_intermediate", "_staging")
+    current = query(
+        env,
+        f"select crm_customer_id from {staging}.stg_crm__customers "
+        f"where crm_customer_id in ('ZZ1', 'ZZ2', 'ZZ9') order by crm_customer_id",
+    )
+    assert current == [("ZZ2",), ("ZZ9",)]
     assert len(query(env, f"select * from {marts}.fct_person_key_changes")) == 1
 
 
