@@ -15,9 +15,19 @@ from scripts import identity as identity_cmd
 from scripts import load as load_cmd
 from scripts import privacy as privacy_cmd
 from scripts import run as run_cmd
+from scripts import stream as stream_cmd
 from scripts.errors import UserError
 
-COMMANDS = (generate_cmd, load_cmd, run_cmd, alert_cmd, identity_cmd, privacy_cmd, collect_cmd)
+COMMANDS = (
+    generate_cmd,
+    load_cmd,
+    run_cmd,
+    alert_cmd,
+    identity_cmd,
+    privacy_cmd,
+    collect_cmd,
+    stream_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

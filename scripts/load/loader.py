@@ -498,6 +498,23 @@ def drop_suppressed(con, spec: TableSpec) -> int:
     return count
 
 
+def loaded_files(target: Target, schema: str) -> set[str]:
+    """The landing paths (relative to the landing folder) the ledger holds; empty before
+    the first load."""
+    sink = open_sink(target, schema)
+    try:
+        if isinstance(sink, PostgresSink):
+            with sink.pg.cursor() as cur:
+                cur.execute(f"select source_file from {sink.table(LEDGER)}")
+                rows = cur.fetchall()
+            sink.pg.rollback()
+        else:
+            rows = sink.con.execute(f"select source_file from {sink.table(LEDGER)}").fetchall()
+    finally:
+        sink.close()
+    return {row[0] for row in rows}
+
+
 def open_sink(target: Target, schema: str) -> _Sink:
     return DuckDBSink(target, schema) if target.type == "duckdb" else PostgresSink(target, schema)
 
@@ -518,15 +535,19 @@ def load(
     tables: Iterable[str] | None = None,
     progress: Callable[[FileResult], None] | None = None,
     workers: int | None = None,
+    files: Iterable[Path] | None = None,
 ) -> LoadSummary:
-    """Load every landing file not yet in the ledger. Failed files are reported, not raised.
+    """Load every landing file not yet in the ledger (only those of `files`, when given:
+    the micro-batch runner names the new ones rather than have every file hashed again).
+    Failed files are reported, not raised.
 
     Files load `workers` at a time (default: one per core), each in its own transaction on
     its own connection, so small files keep every core busy.
     """
     started = time.perf_counter()
     batch_id = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    files = discover(landing, tables)
+    only = None if files is None else {Path(f) for f in files}
+    files = [item for item in discover(landing, tables) if only is None or item[1] in only]
     workers = max(1, min(workers or os.cpu_count() or 1, len(files) or 1))
     first = open_sink(target, schema)
     store_pseudonymisation_key(first, schema)

@@ -51,6 +51,10 @@ CHECKS = {
     "first_granted_at, consent_event_count",
     "dim_person_contactability": "person_id, contact_purpose, can_contact, decided_by, decided_at",
     "sync_ad_platform__audience_members": "segment_name, person_id, email_sha256",
+    "dim_person_activity": "person_id, last_email_opened_at, last_email_clicked_at, "
+    "last_ordered_at, order_count, last_site_visit_at, last_viewed_product_id, engagement_score",
+    "dim_person_activity_live": "person_id, last_email_delivered_at, last_email_clicked_at, "
+    "unprocessed_event_count",
 }
 
 

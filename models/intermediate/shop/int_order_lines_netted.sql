@@ -52,8 +52,8 @@ lines_joined as (
         lines.product_id,
         lines.sku,
         orders.ordered_at,
-        orders.cancelled_at is not null
-        or coalesce(orders.order_status = 'cancelled', false) as is_cancelled,
+        {{ is_cancelled_order('orders.cancelled_at', 'orders.order_status') }}
+            as is_cancelled,
         coalesce(lines.quantity, 0) as ordered_quantity,
         coalesce(refunds_summed.refunded_quantity, 0) as refund_claimed_quantity,
         lines.unit_price_amount,

@@ -1,151 +1,116 @@
-{#- One row per person who may be emailed (contact purpose email_marketing): the
-    personalization payload, with every token the email platform's dynamic content needs.
-    Tokens drawn from the person's profile (segment, scores, traits) are filled only for
-    people who may be profiled (contact purpose personalisation); the others get the
-    plain version. -#}
+{#- One row per person who may be emailed: the personalization payload the email platform
+    reads. The batch build's contact row (sync_email_platform__contact_profiles) with the
+    person's latest activity from dim_person_activity, which micro-batches keep fresh: the
+    engagement score and latest product viewed replace the batch's, and a person whose
+    unsubscribe, complaint or hard bounce was loaded after the batch assembled their row
+    is left out until the next batch applies every contactability rule. A view, so that
+    a micro-batch never rewrites the payload. -#}
+{{ config(materialized='view') }}
 with
 
-customers as (
-    select
-        person_id,
-        email_key,
-        language_code,
-        time_zone,
-        loyalty_tier,
-        loyalty_points_balance_count
-    from {{ ref('dim_customers') }}
-),
-
-profiles as (
+contact_profiles as (
     select
         person_id,
         email,
-        first_name
-    from {{ ref('int_customer_profiles_merged') }}
-),
-
-contactability as (
-    select
-        person_id,
-        contact_purpose
-    from {{ ref('dim_person_contactability') }}
-    where can_contact and contact_purpose in ('email_marketing', 'personalisation')
-),
-
-scores as (
-    select
-        person_id,
+        email_key,
+        first_name,
+        language_code,
+        time_zone,
+        segment,
         rfm_segment,
-        engagement_score,
-        churn_risk_score,
-        purchase_intent_score
-    from {{ ref('dim_customer_scores') }}
-),
-
-traits as (
-    select
-        person_id,
-        best_send_hour,
-        best_send_weekday,
-        send_time_source,
         top_category,
         top_brand,
         recommended_product_ids,
+        best_send_hour,
+        best_send_weekday,
+        send_time_source,
+        loyalty_tier,
+        loyalty_points_balance_count,
         last_viewed_product_id,
         last_abandoned_checkout_id,
         last_abandoned_product_ids,
         next_replenishment_product_id,
-        next_replenishment_date
-    from {{ ref('dim_customer_traits') }}
+        next_replenishment_date,
+        engagement_score,
+        churn_risk_score,
+        purchase_intent_score,
+        is_personalised,
+        assembled_at
+    from {{ ref('sync_email_platform__contact_profiles') }}
 ),
 
-memberships as (
+activity as (
     select
         person_id,
-        segment_name
-    from {{ ref('fct_segment_memberships') }}
-    where is_current
+        last_email_opened_at,
+        last_email_clicked_at,
+        last_email_stop_loaded_at,
+        last_ordered_at,
+        last_site_visit_at,
+        last_viewed_product_id,
+        engagement_score,
+        refreshed_at
+    from {{ ref('dim_person_activity') }}
 ),
 
-segment_priorities as (
-    {{ segment_priorities() }}
-),
-
-segments_ranked as (
+contacts_refreshed as (
     select
-        memberships.person_id,
-        memberships.segment_name,
-        row_number() over (
-            partition by memberships.person_id
-            order by
-                segment_priorities.segment_priority desc,
-                memberships.segment_name asc
-        ) as priority_rank
-    from memberships
-    inner join segment_priorities
-        on memberships.segment_name = segment_priorities.segment_name
-),
-
-customers_contactable as (
-    select
-        customers.*,
-        profiles.email,
-        profiles.first_name,
-        personalisable.person_id is not null as is_personalised
-    from customers
-    inner join profiles
-        on customers.person_id = profiles.person_id
-    inner join contactability as emailable
-        on
-            customers.person_id = emailable.person_id
-            and emailable.contact_purpose = 'email_marketing'
-    left join contactability as personalisable
-        on
-            customers.person_id = personalisable.person_id
-            and personalisable.contact_purpose = 'personalisation'
-),
-
-contacts_joined as (
-    select
-        customers.person_id,
-        customers.email,
-        customers.email_key,
-        customers.first_name,
-        customers.language_code,
-        customers.time_zone,
-        segments_ranked.segment_name as segment,
-        scores.rfm_segment,
-        traits.top_category,
-        traits.top_brand,
-        traits.recommended_product_ids,
-        traits.best_send_hour,
-        traits.best_send_weekday,
-        traits.send_time_source,
-        customers.loyalty_tier,
-        customers.loyalty_points_balance_count,
-        traits.last_viewed_product_id,
-        traits.last_abandoned_checkout_id,
-        traits.last_abandoned_product_ids,
-        traits.next_replenishment_product_id,
-        traits.next_replenishment_date,
-        scores.engagement_score,
-        scores.churn_risk_score,
-        scores.purchase_intent_score,
-        customers.is_personalised
-    from customers_contactable as customers
-    left join scores
-        on
-            customers.person_id = scores.person_id
-            and customers.is_personalised
-    left join traits
-        on
-            customers.person_id = traits.person_id
-            and customers.is_personalised
-    left join segments_ranked
-        on
-            customers.person_id = segments_ranked.person_id
-            and segments_ranked.priority_rank = 1
-            and customers.is_personalised
+        contact_profiles.person_id,
+        contact_profiles.email,
+        contact_profiles.email_key,
+        contact_profiles.first_name,
+        contact_profiles.language_code,
+        contact_profiles.time_zone,
+        contact_profiles.segment,
+        contact_profiles.rfm_segment,
+        contact_profiles.top_category,
+        contact_profiles.top_brand,
+        contact_profiles.recommended_product_ids,
+        contact_profiles.best_send_hour,
+        contact_profiles.best_send_weekday,
+        contact_profiles.send_time_source,
+        contact_profiles.loyalty_tier,
+        contact_profiles.loyalty_points_balance_count,
+        case
+            when contact_profiles.is_personalised
+                then coalesce(
+                        activity.last_viewed_product_id,
+                        contact_profiles.last_viewed_product_id
+                    )
+        end as last_viewed_product_id,
+        contact_profiles.last_abandoned_checkout_id,
+        contact_profiles.last_abandoned_product_ids,
+        contact_profiles.next_replenishment_product_id,
+        contact_profiles.next_replenishment_date,
+        case
+            when contact_profiles.is_personalised
+                then coalesce(
+                        activity.engagement_score, contact_profiles.engagement_score
+                    )
+        end as engagement_score,
+        contact_profiles.churn_risk_score,
+        contact_profiles.purchase_intent_score,
+        case
+            when contact_profiles.is_personalised then activity.last_email_opened_at
+        end as last_email_opened_at,
+        case
+            when contact_profiles.is_personalised then activity.last_email_clicked_at
+        end as last_email_clicked_at,
+        case
+            when contact_profiles.is_personalised then activity.last_ordered_at
+        end as last_ordered_at,
+        case
+            when contact_profiles.is_personalised then activity.last_site_visit_at
+        end as last_site_visit_at,
+        contact_profiles.is_personalised,
+        contact_profiles.assembled_at,
+        activity.refreshed_at as activity_refreshed_at
+    from contact_profiles
+    left join activity
+        on contact_profiles.person_id = activity.person_id
+    where
+        activity.last_email_stop_loaded_at is null
+        or activity.last_email_stop_loaded_at <= contact_profiles.assembled_at
 )
 
-select * from contacts_joined
+select * from contacts_refreshed

@@ -116,8 +116,8 @@ orders_joined as (
         orders.shipping_city,
         orders.has_discount_code,
         discount_codes_listed.discount_codes,
-        orders.cancelled_at is not null
-        or coalesce(orders.order_status = 'cancelled', false) as is_cancelled,
+        {{ is_cancelled_order('orders.cancelled_at', 'orders.order_status') }}
+            as is_cancelled,
         coalesce(lines_summed.line_count, 0) as line_count,
         coalesce(lines_summed.ordered_item_count, 0) as ordered_item_count,
         coalesce(lines_summed.refunded_item_count, 0) as refunded_item_count,

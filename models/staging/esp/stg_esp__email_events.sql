@@ -70,23 +70,14 @@ events_renamed as (
         {{ normalize_email('email') }} as email,
         {{ epoch_to_timestamp('event_epoch') }} as occurred_at,
         event as platform_event_type,
-        case
-            when event = 'processed' then 'send'
-            when event = 'delivered' then 'deliver'
-            when event = 'bounce' and bounce_type = 'blocked' then 'bounce_soft'
-            when event = 'bounce' then 'bounce_hard'
-            when event = 'spamreport' then 'complaint'
-            when event = 'group_unsubscribe' then 'unsubscribe'
-            when event in ('open', 'click', 'dropped', 'deferred', 'unsubscribe')
-                then event
-        end as event_type,
+        {{ esp_event_type('event', 'bounce_type') }} as event_type,
         campaign_id,
         variant as campaign_variant,
         category as categories,
         useragent as user_agent,
         ip as ip_address,
         url as clicked_url,
-        coalesce(sg_machine_open, false) as is_platform_machine_open,
+        sg_machine_open as is_platform_machine_open,
         reason as event_reason,
         status as smtp_status,
         attempt as delivery_attempt,
@@ -123,18 +114,11 @@ events_flagged as (
         smtp_status,
         delivery_attempt,
         unsubscribe_group_id,
-        event_type = 'open' and (
-            is_platform_machine_open
-            or {{ contains_any('user_agent', var('email__machine_open_user_agents')) }}
-        ) as is_machine_open,
-        event_type = 'click' and (
-            {{ contains_any('user_agent', var('email__bot_click_user_agents')) }}
-            or coalesce(
-                {{ dbt.datediff('message_delivered_at', 'occurred_at', 'second') }}
-                <= {{ var('email__bot_click_max_seconds_after_delivery') }},
-                false
-            )
-        ) as is_bot_click,
+        {{ is_machine_open('event_type', 'is_platform_machine_open', 'user_agent') }}
+            as is_machine_open,
+        {{ is_bot_click(
+            'event_type', 'user_agent', 'message_delivered_at', 'occurred_at'
+        ) }} as is_bot_click,
         loaded_at
     from events_with_delivery
 )

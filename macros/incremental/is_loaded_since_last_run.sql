@@ -1,0 +1,14 @@
+{% macro is_loaded_since_last_run(relation, watermark_column) -%}
+    {#- A predicate for a model that is incremental in a micro-batch: the row of `relation`
+        (a CTE or alias with a `loaded_at` column) was loaded after the latest
+        `watermark_column` the model holds; true for every row in a full build or while
+        the model holds no such time. -#}
+    {%- if is_incremental() -%}
+    {{ relation }}.loaded_at > (
+        select coalesce(max({{ watermark_column }}), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+        from {{ this }}
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}

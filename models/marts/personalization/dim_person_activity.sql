@@ -1,0 +1,274 @@
+{#- One row per person with email, web or order activity: the latest activity of each kind
+    and the engagement score, kept fresh between batch builds. In a micro-batch
+    (var realtime__micro_batch) the model is incremental and recomputes only the people
+    whom rows loaded since its last run concern, each from all their rows; in any other
+    build it is a table rebuilt for everyone (identity may have moved). -#}
+{{
+    config(
+        materialized=('incremental' if var('realtime__micro_batch') else 'table'),
+        unique_key='person_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+    )
+}}
+{%- set as_of_date = personalization_as_of_date() -%}
+with
+
+email_events as (
+    select
+        email,
+        message_id,
+        event_type,
+        occurred_at,
+        is_machine_open,
+        is_bot_click,
+        loaded_at
+    from {{ ref('stg_esp__email_events') }}
+),
+
+tracking_events as (
+    select
+        tracking_event_id,
+        user_id,
+        anonymous_id,
+        event_name,
+        product_id,
+        occurred_at,
+        is_bot,
+        loaded_at
+    from {{ ref('stg_tracking__events') }}
+),
+
+orders as (
+    select
+        shop_customer_id,
+        email,
+        ordered_at,
+        cancelled_at,
+        order_status,
+        loaded_at
+    from {{ ref('stg_shop__orders') }}
+),
+
+person_keys as (
+    select
+        identifier_node,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+),
+
+email_events_keyed as (
+    select
+        person_keys.person_id,
+        email_events.message_id,
+        email_events.event_type,
+        email_events.occurred_at,
+        email_events.event_type = 'open' and not email_events.is_machine_open
+            as is_human_open,
+        email_events.event_type = 'click' and not email_events.is_bot_click
+            as is_human_click,
+        email_events.loaded_at
+    from email_events
+    inner join person_keys
+        on person_keys.identifier_node = {{ identity_node(
+            'email', 'email_events.email'
+        ) }}
+),
+
+tracking_events_keyed as (
+    select
+        coalesce(customer_keys.person_id, device_keys.person_id) as person_id,
+        tracking_events.tracking_event_id,
+        tracking_events.event_name,
+        tracking_events.product_id,
+        tracking_events.occurred_at,
+        tracking_events.loaded_at
+    from tracking_events
+    left join person_keys as customer_keys
+        on customer_keys.identifier_node = {{ identity_node(
+            var('identity__tracking_user_id_type'), 'tracking_events.user_id'
+        ) }}
+    left join person_keys as device_keys
+        on device_keys.identifier_node = {{ identity_node(
+            'anonymous_id', 'tracking_events.anonymous_id'
+        ) }}
+    where not tracking_events.is_bot
+),
+
+orders_keyed as (
+    select
+        coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
+        orders.ordered_at,
+        {{ is_cancelled_order('orders.cancelled_at', 'orders.order_status') }}
+            as is_cancelled,
+        orders.loaded_at
+    from orders
+    left join person_keys as customer_keys
+        on customer_keys.identifier_node = {{ identity_node(
+            'shop_customer_id', 'orders.shop_customer_id'
+        ) }}
+    left join person_keys as email_keys
+        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
+),
+
+people_touched as (
+    {#- every person in a full build; in a micro-batch, the people of rows loaded since
+        the latest load time of each source the model holds -#}
+    select person_id from email_events_keyed
+    where {{ is_loaded_since_last_run('email_events_keyed', 'email_loaded_at') }}
+    union
+    select person_id from tracking_events_keyed
+    where {{ is_loaded_since_last_run('tracking_events_keyed', 'tracking_loaded_at') }}
+    union
+    select person_id from orders_keyed
+    where {{ is_loaded_since_last_run('orders_keyed', 'shop_loaded_at') }}
+),
+
+email_events_touched as (
+    select email_events_keyed.*
+    from email_events_keyed
+    inner join people_touched
+        on email_events_keyed.person_id = people_touched.person_id
+),
+
+tracking_events_touched as (
+    select tracking_events_keyed.*
+    from tracking_events_keyed
+    inner join people_touched
+        on tracking_events_keyed.person_id = people_touched.person_id
+),
+
+orders_touched as (
+    select orders_keyed.*
+    from orders_keyed
+    inner join people_touched
+        on orders_keyed.person_id = people_touched.person_id
+),
+
+email_aggregated as (
+    select
+        person_id,
+        max(case when event_type = 'deliver' then occurred_at end)
+            as last_email_delivered_at,
+        max(case when is_human_open then occurred_at end) as last_email_opened_at,
+        max(case when is_human_click then occurred_at end) as last_email_clicked_at,
+        max(
+            case
+                when event_type in ('unsubscribe', 'complaint', 'bounce_hard')
+                    then loaded_at
+            end
+        ) as last_email_stop_loaded_at,
+        max(loaded_at) as email_loaded_at
+    from email_events_touched
+    group by person_id
+),
+
+product_views_ranked as (
+    select
+        person_id,
+        product_id,
+        row_number() over (
+            partition by person_id
+            order by occurred_at desc, tracking_event_id desc
+        ) as view_rank
+    from tracking_events_touched
+    where event_name = 'Product Viewed' and product_id is not null
+),
+
+tracking_aggregated as (
+    select
+        person_id,
+        max(occurred_at) as last_site_visit_at,
+        max(loaded_at) as tracking_loaded_at
+    from tracking_events_touched
+    group by person_id
+),
+
+orders_aggregated as (
+    select
+        person_id,
+        max(case when not is_cancelled then ordered_at end) as last_ordered_at,
+        count(case when not is_cancelled then 1 end) as order_count,
+        max(loaded_at) as shop_loaded_at
+    from orders_touched
+    group by person_id
+),
+
+engagements_listed as (
+    -- as in dim_customer_scores: a message counts once for a human open and once for a
+    -- human click; every order that was not cancelled counts as a purchase
+    select
+        person_id,
+        'open' as engagement_type,
+        min(occurred_at) as engaged_at
+    from email_events_touched
+    where is_human_open and cast(occurred_at as date) <= {{ as_of_date }}
+    group by person_id, message_id
+    union all
+    select
+        person_id,
+        'click' as engagement_type,
+        min(occurred_at) as engaged_at
+    from email_events_touched
+    where is_human_click and cast(occurred_at as date) <= {{ as_of_date }}
+    group by person_id, message_id
+    union all
+    select
+        person_id,
+        'purchase' as engagement_type,
+        ordered_at as engaged_at
+    from orders_touched
+    where not is_cancelled and cast(ordered_at as date) <= {{ as_of_date }}
+),
+
+engagements_scored as (
+    select
+        person_id,
+        sum(
+            {{ engagement_points(
+                'engagement_type',
+                dbt.datediff('cast(engaged_at as date)', as_of_date, 'day')
+            ) }}
+        ) as engagement_points
+    from engagements_listed
+    group by person_id
+),
+
+activity_joined as (
+    select
+        -- the contract's varchar (not text), so that Postgres sees no schema change
+        cast(people_touched.person_id as varchar) as person_id,
+        email_aggregated.last_email_delivered_at,
+        email_aggregated.last_email_opened_at,
+        email_aggregated.last_email_clicked_at,
+        email_aggregated.last_email_stop_loaded_at,
+        orders_aggregated.last_ordered_at,
+        cast(coalesce(orders_aggregated.order_count, 0) as {{ dbt.type_bigint() }})
+            as order_count,
+        tracking_aggregated.last_site_visit_at,
+        cast(product_views_ranked.product_id as varchar)
+            as last_viewed_product_id,
+        cast(
+            round(coalesce(engagements_scored.engagement_points, 0), 4) as numeric(18, 4)
+        ) as engagement_score,
+        email_aggregated.email_loaded_at,
+        tracking_aggregated.tracking_loaded_at,
+        orders_aggregated.shop_loaded_at,
+        {{ to_utc(dbt.current_timestamp()) }} as refreshed_at
+    from people_touched
+    left join email_aggregated
+        on people_touched.person_id = email_aggregated.person_id
+    left join tracking_aggregated
+        on people_touched.person_id = tracking_aggregated.person_id
+    left join orders_aggregated
+        on people_touched.person_id = orders_aggregated.person_id
+    left join product_views_ranked
+        on
+            people_touched.person_id = product_views_ranked.person_id
+            and product_views_ranked.view_rank = 1
+    left join engagements_scored
+        on people_touched.person_id = engagements_scored.person_id
+    where people_touched.person_id is not null
+)
+
+select * from activity_joined
