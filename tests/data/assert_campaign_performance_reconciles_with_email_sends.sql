@@ -1,7 +1,7 @@
 {#- Totals of fct_campaign_performance that differ from those of the facts it summarises:
     messages sent, delivered, opened, clicked, bounced, unsubscribed and complained about
-    (fct_email_sends), and attributed orders and revenue (fct_order_attributions). A
-    campaign row lost or duplicated shows here. -#}
+    (fct_email_sends), and attributed orders and revenue (fct_order_attributions), of
+    messages with a campaign. A campaign row lost or duplicated shows here. -#}
 with
 
 campaign_performance as (
@@ -29,11 +29,13 @@ email_sends as (
         is_unsubscribed,
         is_complained
     from {{ ref('fct_email_sends') }}
+    where campaign_id is not null
 ),
 
 order_attributions as (
     select net_revenue_reporting_amount
     from {{ ref('fct_order_attributions') }}
+    where campaign_id is not null
 ),
 
 performance_totalled as (

@@ -1,8 +1,9 @@
 {#- One row per campaign and A/B variant that sent messages: counts of messages sent,
     delivered, opened and clicked by humans, opened by machines only, bounced,
     unsubscribed and complained, their rates, and the orders and revenue attributed to
-    the variant's messages. Rates are fractions rounded half up to four decimals, null
-    when their denominator is zero. -#}
+    the variant's messages. Messages without a campaign (transactional sends through the
+    API) are not campaign performance and are left out. Rates are fractions rounded half
+    up to four decimals, null when their denominator is zero. -#}
 
 {#- rate column: (numerator count, denominator count) -#}
 {%- set rates = {
@@ -34,6 +35,7 @@ email_sends as (
         is_unsubscribed,
         is_complained
     from {{ ref('fct_email_sends') }}
+    where campaign_id is not null
 ),
 
 order_attributions as (

@@ -114,29 +114,7 @@ orders_scored as (
 ),
 
 engagements_listed as (
-    -- a message counts once for a human open and once for a human click, however often
-    -- it was opened or clicked; every order counts as a purchase
-    select
-        person_id,
-        'open' as engagement_type,
-        min(occurred_at) as engaged_at
-    from email_events
-    where event_type = 'open'
-    group by person_id, message_id
-    union all
-    select
-        person_id,
-        'click' as engagement_type,
-        min(occurred_at) as engaged_at
-    from email_events
-    where event_type = 'click'
-    group by person_id, message_id
-    union all
-    select
-        person_id,
-        'purchase' as engagement_type,
-        ordered_at as engaged_at
-    from orders
+    {{ engagements_listed('email_events', 'orders') }}
 ),
 
 engagements_scored as (

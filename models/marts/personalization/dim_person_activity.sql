@@ -194,31 +194,29 @@ orders_aggregated as (
     group by person_id
 ),
 
-engagements_listed as (
-    -- as in dim_customer_scores: a message counts once for a human open and once for a
-    -- human click; every order that was not cancelled counts as a purchase
+engagement_events as (
+    -- as in dim_customer_scores: human opens and clicks, orders not cancelled
     select
         person_id,
-        'open' as engagement_type,
-        min(occurred_at) as engaged_at
+        message_id,
+        event_type,
+        occurred_at
     from email_events_touched
-    where is_human_open and cast(occurred_at as date) <= {{ as_of_date }}
-    group by person_id, message_id
-    union all
+    where
+        (is_human_open or is_human_click)
+        and cast(occurred_at as date) <= {{ as_of_date }}
+),
+
+purchases as (
     select
         person_id,
-        'click' as engagement_type,
-        min(occurred_at) as engaged_at
-    from email_events_touched
-    where is_human_click and cast(occurred_at as date) <= {{ as_of_date }}
-    group by person_id, message_id
-    union all
-    select
-        person_id,
-        'purchase' as engagement_type,
-        ordered_at as engaged_at
+        ordered_at
     from orders_touched
     where not is_cancelled and cast(ordered_at as date) <= {{ as_of_date }}
+),
+
+engagements_listed as (
+    {{ engagements_listed('engagement_events', 'purchases') }}
 ),
 
 engagements_scored as (
