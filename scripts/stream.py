@@ -200,6 +200,7 @@ class MicroBatchRunner:
         self.batches = 0
         self._dbt = None
         self._dbt_args: list[str] = []
+        self._keeper = None
 
     def start(self) -> None:
         """Parse the project once and learn which landing files are loaded already."""
@@ -221,6 +222,11 @@ class MicroBatchRunner:
         if not parsed.success or parsed.result is None:
             raise UserError(f"dbt parse failed: {parsed.exception or 'see logs/dbt.log'}")
         self._dbt = dbtRunner(manifest=parsed.result)
+        if self.target.type == "duckdb":
+            # One connection held for the runner's life keeps the database open in this
+            # process: the loader's and dbt's connections then share it instead of opening
+            # the file (and checkpointing it on close) in every batch.
+            self._keeper = connect_duckdb(self.target)
         self.seen = loaded_files(self.target, self.schema)
         log.info(
             "parsed the project in %.1f s; %d landing files already loaded",
@@ -237,7 +243,15 @@ class MicroBatchRunner:
     def run_batch(self, files: list[Path]) -> BatchReport:
         self.batches += 1
         t0 = time.perf_counter()
-        summary = load(self.landing, self.target, self.schema, TABLES, files=files, workers=1)
+        summary = load(
+            self.landing,
+            self.target,
+            self.schema,
+            TABLES,
+            files=files,
+            workers=1,
+            checkpoint=False,
+        )
         for result in summary.files:
             self.seen.add(result.file)
         load_seconds = time.perf_counter() - t0
@@ -269,6 +283,11 @@ class MicroBatchRunner:
         received = received_times(self.target, self.schema, summary.batch_id)
         report.latencies = [(done - at).total_seconds() for at in received]
         return report
+
+    def close(self) -> None:
+        if self._keeper is not None:
+            self._keeper.close()
+            self._keeper = None
 
 
 def received_times(target: Target, schema: str, batch_id: str) -> list[datetime]:
@@ -318,17 +337,20 @@ def stream(
     with StreamLock(landing):
         runner = MicroBatchRunner(landing, target, schema)
         runner.start()
-        while not should_stop():
-            files = runner.new_files()
-            if files or once:
-                report = runner.run_batch(files)
-                reports.append(report)
-                if on_batch:
-                    on_batch(report)
-                if once or (max_batches and len(reports) >= max_batches):
-                    break
-            else:
-                time.sleep(interval)
+        try:
+            while not should_stop():
+                files = runner.new_files()
+                if files or once:
+                    report = runner.run_batch(files)
+                    reports.append(report)
+                    if on_batch:
+                        on_batch(report)
+                    if once or (max_batches and len(reports) >= max_batches):
+                        break
+                else:
+                    time.sleep(interval)
+        finally:
+            runner.close()
     return reports
 
 
