@@ -42,6 +42,13 @@ from scripts.warehouse import Target, connect_duckdb, connect_postgres
 log = logging.getLogger(__name__)
 
 LEDGER = "load_ledger"
+# Postgres only: the incremental staging models (and the zero-lag view) find the rows
+# loaded since their last run, then every row of those keys, among millions.
+RAW_INDEXES = {
+    "esp_email_events": ("_loaded_at", "sg_message_id"),
+    "tracking_events": ("_loaded_at", "message_id"),
+    "shop_orders": ("_loaded_at", "order_id"),
+}
 QUARANTINE = "load_quarantine"
 LEDGER_COLUMNS = (
     "table_name",
@@ -372,6 +379,14 @@ class DuckDBSink(_Sink):
 class PostgresSink(_Sink):
     engine = "postgres"
 
+    def index_ddl(self) -> list[str]:
+        return [
+            f"create index if not exists {quote(f'{table}__{column}_idx')} "
+            f"on {self.table(table)} ({quote(column)})"
+            for table, columns in RAW_INDEXES.items()
+            for column in columns
+        ]
+
     def __init__(self, target: Target, schema: str, create: bool = True) -> None:
         import duckdb
 
@@ -381,7 +396,7 @@ class PostgresSink(_Sink):
             with self.pg.cursor() as cur:
                 # Serialise concurrent loaders while creating tables.
                 cur.execute("select pg_advisory_xact_lock(hashtext('mailpipe.load'))")
-                for statement in self.ddl():
+                for statement in self.ddl() + self.index_ddl():
                     cur.execute(statement)
                 cur.execute(self.ledger_columns_sql())
                 for statement in ledger_migrations(

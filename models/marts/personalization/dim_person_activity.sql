@@ -9,6 +9,9 @@
         unique_key='person_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        indexes=indexes_on_postgres([
+            {'columns': ['person_id'], 'unique': true}
+        ]),
     )
 }}
 {%- set as_of_date = personalization_as_of_date() -%}

@@ -8,7 +8,11 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='email_event_id',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        indexes=indexes_on_postgres([
+            {'columns': ['email_event_id']},
+            {'columns': ['loaded_at']}
+        ])
     )
 }}
 

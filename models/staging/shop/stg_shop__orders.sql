@@ -7,7 +7,11 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='order_id',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        indexes=indexes_on_postgres([
+            {'columns': ['order_id']},
+            {'columns': ['loaded_at']}
+        ])
     )
 }}
 
