@@ -60,6 +60,111 @@ person_keys as (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
+people_new as (
+    -- the people whom rows loaded since the latest load time of each source the model
+    -- holds concern (read in a micro-batch only)
+    select person_keys.person_id
+    from email_events
+    inner join person_keys
+        on person_keys.identifier_node = {{ identity_node(
+            'email', 'email_events.email'
+        ) }}
+    where {{ is_loaded_since_last_run('email_events', 'email_loaded_at') }}
+    union
+    select coalesce(customer_keys.person_id, device_keys.person_id) as person_id
+    from tracking_events
+    left join person_keys as customer_keys
+        on customer_keys.identifier_node = {{ identity_node(
+            var('identity__tracking_user_id_type'), 'tracking_events.user_id'
+        ) }}
+    left join person_keys as device_keys
+        on device_keys.identifier_node = {{ identity_node(
+            'anonymous_id', 'tracking_events.anonymous_id'
+        ) }}
+    where {{ is_loaded_since_last_run('tracking_events', 'tracking_loaded_at') }}
+    union
+    select coalesce(customer_keys.person_id, email_keys.person_id) as person_id
+    from orders
+    left join person_keys as customer_keys
+        on customer_keys.identifier_node = {{ identity_node(
+            'shop_customer_id', 'orders.shop_customer_id'
+        ) }}
+    left join person_keys as email_keys
+        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
+    where {{ is_loaded_since_last_run('orders', 'shop_loaded_at') }}
+),
+
+-- read in a micro-batch only (a full build renders no reader of it)
+identifiers_touched as (  -- noqa: ST03
+    select person_keys.identifier_node
+    from person_keys
+    inner join people_new
+        on person_keys.person_id = people_new.person_id
+),
+
+email_events_in_scope as (
+    -- every row of the touched people's addresses, found by plain equality (an index)
+    {% if is_incremental() %}
+        select email_events.*
+        from email_events
+        inner join identifiers_touched
+            on email_events.email = {{ identity_node_value(
+                'identifiers_touched.identifier_node', 'email'
+            ) }}
+        where identifiers_touched.identifier_node like 'email:%'
+    {% else %}
+        select * from email_events
+    {% endif %}
+),
+
+tracking_events_in_scope as (
+    -- every call of the touched people's accounts and devices
+    {% if is_incremental() %}
+        select tracking_events.*
+        from tracking_events
+        inner join identifiers_touched
+            on tracking_events.user_id = {{ identity_node_value(
+                'identifiers_touched.identifier_node', var('identity__tracking_user_id_type')
+            ) }}
+        where
+            identifiers_touched.identifier_node
+            like '{{ var("identity__tracking_user_id_type") }}:%'
+        union
+        select tracking_events.*
+        from tracking_events
+        inner join identifiers_touched
+            on tracking_events.anonymous_id = {{ identity_node_value(
+                'identifiers_touched.identifier_node', 'anonymous_id'
+            ) }}
+        where identifiers_touched.identifier_node like 'anonymous_id:%'
+    {% else %}
+        select * from tracking_events
+    {% endif %}
+),
+
+orders_in_scope as (
+    -- every order of the touched people's shop accounts and addresses
+    {% if is_incremental() %}
+        select orders.*
+        from orders
+        inner join identifiers_touched
+            on orders.shop_customer_id = {{ identity_node_value(
+                'identifiers_touched.identifier_node', 'shop_customer_id'
+            ) }}
+        where identifiers_touched.identifier_node like 'shop_customer_id:%'
+        union
+        select orders.*
+        from orders
+        inner join identifiers_touched
+            on orders.email = {{ identity_node_value(
+                'identifiers_touched.identifier_node', 'email'
+            ) }}
+        where identifiers_touched.identifier_node like 'email:%'
+    {% else %}
+        select * from orders
+    {% endif %}
+),
+
 email_events_keyed as (
     select
         person_keys.person_id,
@@ -71,7 +176,7 @@ email_events_keyed as (
         email_events.event_type = 'click' and not email_events.is_bot_click
             as is_human_click,
         email_events.loaded_at
-    from email_events
+    from email_events_in_scope as email_events
     inner join person_keys
         on person_keys.identifier_node = {{ identity_node(
             'email', 'email_events.email'
@@ -86,7 +191,7 @@ tracking_events_keyed as (
         tracking_events.product_id,
         tracking_events.occurred_at,
         tracking_events.loaded_at
-    from tracking_events
+    from tracking_events_in_scope as tracking_events
     left join person_keys as customer_keys
         on customer_keys.identifier_node = {{ identity_node(
             var('identity__tracking_user_id_type'), 'tracking_events.user_id'
@@ -105,7 +210,7 @@ orders_keyed as (
         {{ is_cancelled_order('orders.cancelled_at', 'orders.order_status') }}
             as is_cancelled,
         orders.loaded_at
-    from orders
+    from orders_in_scope as orders
     left join person_keys as customer_keys
         on customer_keys.identifier_node = {{ identity_node(
             'shop_customer_id', 'orders.shop_customer_id'
@@ -115,16 +220,15 @@ orders_keyed as (
 ),
 
 people_touched as (
-    {#- every person in a full build; in a micro-batch, the people of rows loaded since
-        the latest load time of each source the model holds -#}
-    select person_id from email_events_keyed
-    where {{ is_loaded_since_last_run('email_events_keyed', 'email_loaded_at') }}
-    union
-    select person_id from tracking_events_keyed
-    where {{ is_loaded_since_last_run('tracking_events_keyed', 'tracking_loaded_at') }}
-    union
-    select person_id from orders_keyed
-    where {{ is_loaded_since_last_run('orders_keyed', 'shop_loaded_at') }}
+    {% if is_incremental() %}
+        select person_id from people_new
+    {% else %}
+        select person_id from email_events_keyed
+        union
+        select person_id from tracking_events_keyed
+        union
+        select person_id from orders_keyed
+    {% endif %}
 ),
 
 email_events_touched as (

@@ -11,7 +11,8 @@
         on_schema_change='fail',
         indexes=indexes_on_postgres([
             {'columns': ['email_event_id']},
-            {'columns': ['loaded_at']}
+            {'columns': ['loaded_at']},
+            {'columns': ['email']}
         ])
     )
 }}

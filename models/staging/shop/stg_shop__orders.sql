@@ -10,7 +10,9 @@
         on_schema_change='fail',
         indexes=indexes_on_postgres([
             {'columns': ['order_id']},
-            {'columns': ['loaded_at']}
+            {'columns': ['loaded_at']},
+            {'columns': ['shop_customer_id']},
+            {'columns': ['email']}
         ])
     )
 }}

@@ -11,7 +11,9 @@
         on_schema_change='fail',
         indexes=indexes_on_postgres([
             {'columns': ['tracking_event_id']},
-            {'columns': ['loaded_at']}
+            {'columns': ['loaded_at']},
+            {'columns': ['user_id']},
+            {'columns': ['anonymous_id']}
         ])
     )
 }}
