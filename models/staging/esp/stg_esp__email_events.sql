@@ -52,7 +52,9 @@ events_in_scope as (
     {% if is_incremental() %}
         select *
         from source
-        where {{ is_in_incremental_scope('sg_message_id', 'source', 'esp') }}
+        where {{ is_in_incremental_scope(
+            'sg_message_id', source('esp', 'esp_email_events'), 'esp'
+        ) }}
     {% else %}
         select * from source
     {% endif %}

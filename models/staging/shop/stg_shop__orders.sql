@@ -53,7 +53,9 @@ orders_in_scope as (
     {% if is_incremental() %}
         select *
         from source
-        where {{ is_in_incremental_scope('order_id', 'source', 'shop') }}
+        where {{ is_in_incremental_scope(
+            'order_id', source('shop', 'shop_orders'), 'shop'
+        ) }}
     {% else %}
         select * from source
     {% endif %}

@@ -47,7 +47,9 @@ calls_in_scope as (
     {% if is_incremental() %}
         select *
         from source
-        where {{ is_in_incremental_scope('message_id', 'source', 'tracking') }}
+        where {{ is_in_incremental_scope(
+            'message_id', source('tracking', 'tracking_events'), 'tracking'
+        ) }}
     {% else %}
         select * from source
     {% endif %}
