@@ -37,6 +37,20 @@ def dbt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+def mailpipe(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 900
+) -> subprocess.CompletedProcess:
+    """Run the `mailpipe` command line (this virtualenv's Python) in the project folder."""
+    return subprocess.run(
+        [sys.executable, "-m", "scripts", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @pytest.fixture(scope="session")
 def small_landing(tmp_path_factory) -> Path:
     """A landing folder generated for a few hundred customers (with bad records)."""

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,8 +22,8 @@ import pytest
 from scripts import alert as alert_mod
 from scripts.errors import UserError
 from scripts.load import load
-from scripts.warehouse import PROJECT_DIR, connect_duckdb, connect_postgres
-from tests.python.conftest import dbt, query, target_for
+from scripts.warehouse import connect_duckdb, connect_postgres
+from tests.python.conftest import dbt, mailpipe, query, target_for
 
 PKG = "email_personalization"
 SECRET = "T0000/B0000/xoxb-super-secret-token"
@@ -187,17 +185,6 @@ def write_artifacts(
         if data is not None:
             (folder / name).write_text(json.dumps(data))
     return folder
-
-
-def mailpipe(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts", *args],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
 
 
 def _env(**extra: str) -> dict[str, str]:

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-from scripts.warehouse import PROJECT_DIR, load_target
-
-
-def mailpipe(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts", *args],
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+from scripts.warehouse import load_target
+from tests.python.conftest import mailpipe
 
 
 @pytest.mark.parametrize("command", ["generate", "load", "run", "alert", "identity"])

@@ -8,8 +8,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -19,25 +17,13 @@ import pytest
 
 from scripts.load import load
 from scripts.privacy import Warehouse, email_derivatives, token_pattern
-from scripts.warehouse import PROJECT_DIR
-from tests.python.conftest import dbt, query, target_for
+from tests.python.conftest import dbt, mailpipe, query, target_for
 from tests.python.test_replay import isolated, schema
 
 BUILD = ("build", "--exclude", "resource_type:unit_test")
 # Identifier types the subject must have, so that each kind of identifier is erased.
 SUBJECT_TYPES = {"email", "crm_customer_id", "shop_customer_id", "anonymous_id"}
 REQUEST_ID = "PR-ERASURE-TEST"
-
-
-def mailpipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 # --- the matching rule, on both engines -------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 
 from scripts.load import load
 from scripts.warehouse import PROJECT_DIR
-from tests.python.conftest import dbt, query, target_for
+from tests.python.conftest import dbt, mailpipe, query, target_for
 
 pytestmark = pytest.mark.slow
 
@@ -188,17 +188,6 @@ SPIKE_MESSAGES = 60
 BROKEN_MART = Path("models/marts/commerce/fct_order_lines.sql")
 BROKEN_FROM = "cast(net_amount as numeric(28, 2)) as net_amount"
 BROKEN_TO = "cast(net_amount as varchar) as net_amount"
-
-
-def mailpipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def pipeline(

@@ -8,8 +8,6 @@ import http.client
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -19,8 +17,7 @@ import pytest
 from scripts import collector as col
 from scripts.load import load
 from scripts.stream import StreamLock
-from scripts.warehouse import PROJECT_DIR
-from tests.python.conftest import dbt, query, target_for
+from tests.python.conftest import dbt, mailpipe, query, target_for
 
 pytestmark = pytest.mark.slow
 
@@ -54,17 +51,6 @@ def post(collector: col.Collector, path: str, body: object) -> int:
         return response.status
     finally:
         conn.close()
-
-
-def mailpipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "scripts", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def test_collected_events_reach_the_payload_after_one_micro_batch(

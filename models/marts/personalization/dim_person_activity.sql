@@ -131,13 +131,7 @@ identifiers_touched as (  -- noqa: ST03
 email_events_in_scope as (
     -- every row of the touched people's addresses, found by plain equality (an index)
     {% if is_incremental() %}
-        select email_events.*
-        from email_events
-        inner join identifiers_touched
-            on email_events.email = {{ identity_node_value(
-                'identifiers_touched.identifier_node', 'email'
-            ) }}
-        where identifiers_touched.identifier_node like 'email:%'
+        {{ rows_of_identifiers('email_events', 'email', 'identifiers_touched', 'email') }}
     {% else %}
         select * from email_events
     {% endif %}
@@ -146,23 +140,14 @@ email_events_in_scope as (
 tracking_events_in_scope as (
     -- every call of the touched people's accounts and devices
     {% if is_incremental() %}
-        select tracking_events.*
-        from tracking_events
-        inner join identifiers_touched
-            on tracking_events.user_id = {{ identity_node_value(
-                'identifiers_touched.identifier_node', var('identity__tracking_user_id_type')
-            ) }}
-        where
-            identifiers_touched.identifier_node
-            like '{{ var("identity__tracking_user_id_type") }}:%'
+        {{ rows_of_identifiers(
+            'tracking_events', 'user_id', 'identifiers_touched',
+            var('identity__tracking_user_id_type')
+        ) }}
         union
-        select tracking_events.*
-        from tracking_events
-        inner join identifiers_touched
-            on tracking_events.anonymous_id = {{ identity_node_value(
-                'identifiers_touched.identifier_node', 'anonymous_id'
-            ) }}
-        where identifiers_touched.identifier_node like 'anonymous_id:%'
+        {{ rows_of_identifiers(
+            'tracking_events', 'anonymous_id', 'identifiers_touched', 'anonymous_id'
+        ) }}
     {% else %}
         select * from tracking_events
     {% endif %}
@@ -171,21 +156,11 @@ tracking_events_in_scope as (
 orders_in_scope as (
     -- every order of the touched people's shop accounts and addresses
     {% if is_incremental() %}
-        select orders.*
-        from orders
-        inner join identifiers_touched
-            on orders.shop_customer_id = {{ identity_node_value(
-                'identifiers_touched.identifier_node', 'shop_customer_id'
-            ) }}
-        where identifiers_touched.identifier_node like 'shop_customer_id:%'
+        {{ rows_of_identifiers(
+            'orders', 'shop_customer_id', 'identifiers_touched', 'shop_customer_id'
+        ) }}
         union
-        select orders.*
-        from orders
-        inner join identifiers_touched
-            on orders.email = {{ identity_node_value(
-                'identifiers_touched.identifier_node', 'email'
-            ) }}
-        where identifiers_touched.identifier_node like 'email:%'
+        {{ rows_of_identifiers('orders', 'email', 'identifiers_touched', 'email') }}
     {% else %}
         select * from orders
     {% endif %}
