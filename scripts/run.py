@@ -103,8 +103,9 @@ def _has_landing_data(landing: Path) -> bool:
     )
 
 
-def _invoke_dbt(args: list[str], target: Target) -> tuple[bool, list]:
-    """A dbt command through dbt's Python API; returns success and the node results."""
+def _invoke_dbt(args: list[str], target: Target, quiet: bool = False) -> tuple[bool, list]:
+    """A dbt command through dbt's Python API; returns success and the node results. With
+    `quiet`, dbt prints only its errors (`mailpipe -q`)."""
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -116,7 +117,7 @@ def _invoke_dbt(args: list[str], target: Target) -> tuple[bool, list]:
         "--target",
         target.name,
     ]
-    result = dbtRunner().invoke([*args, *common])
+    result = dbtRunner().invoke([*(["--quiet"] if quiet else []), *args, *common])
     if result.exception is not None:
         raise UserError(f"dbt {' '.join(args[:2])} could not run: {result.exception}")
     return bool(result.success), list(getattr(result.result, "results", None) or [])
@@ -131,17 +132,20 @@ def dbt_build(
     select: list[str] | None = None,
     exclude: list[str] | None = None,
     dbt_vars: dict | None = None,
+    quiet: bool = False,
 ) -> tuple[bool, list]:
     """`dbt build` (seeds, models, snapshots, tests); returns success and results."""
     args = ["build", *(["--select", *select] if select else [])]
     args += ["--exclude", *exclude] if exclude else []
-    return _invoke_dbt([*args, *_vars_args(dbt_vars)], target)
+    return _invoke_dbt([*args, *_vars_args(dbt_vars)], target, quiet)
 
 
-def dbt_source_freshness(target: Target, dbt_vars: dict | None = None) -> tuple[bool, list]:
+def dbt_source_freshness(
+    target: Target, dbt_vars: dict | None = None, quiet: bool = False
+) -> tuple[bool, list]:
     """`dbt source freshness` on every source; returns success and results (a stale
     source is reported by the alert, not raised here)."""
-    return _invoke_dbt(["source", "freshness", *_vars_args(dbt_vars)], target)
+    return _invoke_dbt(["source", "freshness", *_vars_args(dbt_vars)], target, quiet)
 
 
 def _nodes(results: list) -> list:
@@ -230,14 +234,15 @@ def _cli(args: argparse.Namespace) -> int:
         return 1
     print(f"[3/{STEPS}] {erased.line()}")
     t0 = time.perf_counter()
-    _, fresh = dbt_source_freshness(target, args.vars)
+    quiet = bool(getattr(args, "quiet", False))
+    _, fresh = dbt_source_freshness(target, args.vars, quiet)
     fresh = _nodes(fresh)
     print(
         f"[4/{STEPS}] source freshness: {len(fresh)} sources ({_counts(fresh)}) "
         f"in {time.perf_counter() - t0:.1f} s"
     )
     t0 = time.perf_counter()
-    ok, results = dbt_build(target, args.select, args.exclude, args.vars)
+    ok, results = dbt_build(target, args.select, args.exclude, args.vars, quiet)
     results = _nodes(results)
     print(
         f"[5/{STEPS}] dbt build: {len(results)} nodes ({_counts(results)}) "

@@ -171,7 +171,7 @@ def test_bi_marts_hold_no_address_and_only_the_ad_export_holds_plain_hashes(load
 def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
     env = dict(duckdb_env, MAILPIPE_DUCKDB_PATH=str(tmp_path / "run.duckdb"))
     result = subprocess.run(
-        [sys.executable, "-m", "scripts", "run", "--landing", str(small_landing)],
+        [sys.executable, "-m", "scripts", "-q", "run", "--landing", str(small_landing)],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
@@ -188,6 +188,8 @@ def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
     assert "main_marts.fct_email_sends" in out
     assert "main_monitoring.dq_run_results" in out  # the results history of both dbt steps
     assert Path(env["MAILPIPE_DUCKDB_PATH"]).exists()
+    # -q: the steps and the summary, not dbt's line per node.
+    assert "START sql" not in out and " OK created " not in out, out[:3000]
 
 
 def test_sources_are_fresh_after_a_load(loaded):
