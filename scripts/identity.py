@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.errors import UserError
-from scripts.warehouse import PROJECT_DIR, Target, connect_duckdb, connect_postgres, load_target
+from scripts.warehouse import (
+    PROJECT_DIR,
+    Target,
+    fetch_all,
+    load_target,
+)
 
 MODEL = "int_identity_components_resolved"
 # The ground truth's identifier types as the graph names them.
@@ -97,16 +102,7 @@ def read_components(target: Target) -> dict[str, str]:
     schema = f"{target.config['schema']}_intermediate"
     sql = f'select identifier_node, component_root from "{schema}"."{MODEL}"'
     try:
-        if target.type == "duckdb":
-            con = connect_duckdb(target, read_only=True)
-            rows = con.execute(sql).fetchall()
-            con.close()
-        else:
-            con = connect_postgres(target)
-            with con.cursor() as cur:
-                cur.execute(sql)
-                rows = cur.fetchall()
-            con.close()
+        rows = fetch_all(target, sql)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0]
         raise UserError(f"cannot read {schema}.{MODEL} (run dbt build first): {first}") from None

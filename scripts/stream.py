@@ -26,7 +26,13 @@ from pathlib import Path
 from scripts.collector import RECEIVED_AT
 from scripts.errors import UserError
 from scripts.load.loader import discover, load, loaded_files
-from scripts.warehouse import PROJECT_DIR, Target, connect_duckdb, connect_postgres, load_target
+from scripts.warehouse import (
+    PROJECT_DIR,
+    Target,
+    connect_duckdb,
+    fetch_all,
+    load_target,
+)
 
 log = logging.getLogger("mailpipe.stream")
 
@@ -304,21 +310,8 @@ def received_times(target: Target, schema: str, batch_id: str) -> list[datetime]
             f"select {field_sql} from {relation} where _batch_id = {{p}} "
             f"and {field_sql} is not null"
         )
-    if target.type == "duckdb":
-        con = connect_duckdb(target, read_only=False)
-        try:
-            sql = " union all ".join(s.format(p="?") for s in selects)
-            rows = con.execute(sql, [batch_id] * len(selects)).fetchall()
-        finally:
-            con.close()
-    else:
-        con = connect_postgres(target)
-        try:
-            with con.cursor() as cur:
-                cur.execute(" union all ".join(s.format(p="%s") for s in selects), [batch_id] * 2)
-                rows = cur.fetchall()
-        finally:
-            con.close()
+    # read-write: the runner holds the DuckDB file open read-write in this process
+    rows = fetch_all(target, " union all ".join(selects), [batch_id] * len(selects), False)
     return [datetime.fromisoformat(value.replace("Z", "+00:00")) for (value,) in rows]
 
 

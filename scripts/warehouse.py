@@ -120,3 +120,23 @@ def connect_postgres(target: Target):  # -> psycopg2 connection
         cur.execute("set time zone 'UTC'")
     con.commit()
     return con
+
+
+def fetch_all(
+    target: Target, sql: str, params: list | None = None, read_only: bool = True
+) -> list[tuple]:
+    """The rows of one query on the target's warehouse, on a connection of its own.
+    Placeholders are written `{p}` and become `?` (DuckDB) or `%s` (Postgres)."""
+    if target.type == "duckdb":
+        con = connect_duckdb(target, read_only=read_only)
+        try:
+            return con.execute(sql.format(p="?"), params or []).fetchall()
+        finally:
+            con.close()
+    con = connect_postgres(target)
+    try:
+        with con.cursor() as cur:
+            cur.execute(sql.format(p="%s"), params or None)
+            return cur.fetchall()
+    finally:
+        con.close()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from scripts.bench.collector_bench import free_port, start_collector
 from scripts.stream import percentile
-from scripts.warehouse import PROJECT_DIR, connect_duckdb, connect_postgres, load_target
+from scripts.warehouse import PROJECT_DIR, fetch_all, load_target
 
 REQUESTS_PER_SECOND = 20
 EVENT_MIX = (("delivered", 0.5), ("open", 0.35), ("click", 0.15))
@@ -46,19 +46,7 @@ def known_emails(limit: int) -> list[str]:
         f"{schema}_intermediate.int_identity_person_keys_assigned "
         f"where identifier_node like 'email:%' order by identifier_node limit {int(limit)}"
     )
-    if target.type == "duckdb":
-        con = connect_duckdb(target, read_only=True)
-        try:
-            return [r[0] for r in con.execute(sql).fetchall()]
-        finally:
-            con.close()
-    con = connect_postgres(target)
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return [r[0] for r in cur.fetchall()]
-    finally:
-        con.close()
+    return [r[0] for r in fetch_all(target, sql)]
 
 
 def start_runner(landing: Path, log_json: Path) -> tuple[subprocess.Popen, threading.Event]:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from scripts.load.loader import load
 from scripts.stream import MICRO_BATCH_VARS, MODELS, RUN_FLAGS
-from scripts.warehouse import PROJECT_DIR, connect_duckdb, connect_postgres, load_target
+from scripts.warehouse import PROJECT_DIR, fetch_all, load_target
 
 # raw table: the id fields made new in each copied line
 NEW_IDS = {
@@ -42,19 +42,7 @@ NEW_IDS = {
 
 def raw_counts(target, schema: str) -> dict[str, int]:
     sql = " union all ".join(f'select \'{t}\', count(*) from "{schema}"."{t}"' for t in NEW_IDS)
-    if target.type == "duckdb":
-        con = connect_duckdb(target, read_only=True)
-        try:
-            return dict(con.execute(sql).fetchall())
-        finally:
-            con.close()
-    con = connect_postgres(target)
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return dict(cur.fetchall())
-    finally:
-        con.close()
+    return dict(fetch_all(target, sql))
 
 
 def write_new_events(landing: Path, counts: dict[str, int], share: float, tag: str) -> dict:
