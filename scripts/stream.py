@@ -1,11 +1,14 @@
 """`mailpipe stream`: the micro-batch runner.
 
-One long-running process: it picks up landing files the loader has not seen (the event
-collector publishes complete files there), loads them, and runs the micro-batch selection
-(the incremental staging models and `dim_person_activity`, which the payload view
-`sync_email_platform__contacts` reads) through dbt's Python API on a manifest parsed once.
-A lock file in the landing folder keeps a second runner out. Each batch logs how long its
-events took from the collector's receipt (`mailpipe_received_at`) to the payload.
+One long-running process. A loader thread picks up landing files the loader has not seen
+(the event collector publishes complete files there) and loads them at once: the payload
+view `sync_email_platform__contacts` reads email events through the zero-lag view
+`dim_person_activity_live`, so they show there as soon as they are loaded. Alongside, the
+micro-batch selection (the incremental staging models and `dim_person_activity`) runs
+through dbt's Python API on a manifest parsed once, over everything loaded since its last
+run. A lock file in the landing folder keeps a second runner out. Each batch logs how long
+its events took from the collector's receipt (`mailpipe_received_at`) to the end of the
+micro-batch, and with --measure-payload to showing in the payload.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import logging
 import os
 import signal
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -103,6 +107,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="run one batch (even with nothing new) and exit; exit 1 if it failed",
     )
     p.add_argument(
+        "--measure-payload",
+        action="store_true",
+        help="after each load, read the payload for the loaded email events and log how "
+        "long they took from receipt to showing there (one read of the payload per load)",
+    )
+    p.add_argument(
         "--log-json",
         type=Path,
         default=None,
@@ -113,25 +123,66 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 @dataclass
+class LoadReport:
+    """One load of new landing files, and when its email events showed in the payload."""
+
+    files: int
+    rows_loaded: int
+    rows_quarantined: int
+    seconds: float
+    batch_id: str
+    ok: bool
+    error: str = ""
+    # receipt -> shown in the payload, per event shown (with --measure-payload)
+    shown: list[float] = field(default_factory=list)
+    email_events: int = 0
+
+
+@dataclass
 class BatchReport:
+    """One micro-batch: the loads it took in and the dbt run that processed them."""
+
     number: int
+    loads: int
     files: int
     rows_loaded: int
     rows_quarantined: int
     load_seconds: float
     dbt_seconds: float
     ok: bool
+    # receipt -> end of this micro-batch, per event it processed
     latencies: list[float] = field(default_factory=list, repr=False)
+    # receipt -> shown in the payload, per event (measured with --measure-payload)
+    payload_latencies: list[float] = field(default_factory=list, repr=False)
+    email_events: int = 0
     error: str = ""
+
+    @classmethod
+    def of(cls, number: int, loads: list[LoadReport]) -> BatchReport:
+        return cls(
+            number=number,
+            loads=len(loads),
+            files=sum(x.files for x in loads),
+            rows_loaded=sum(x.rows_loaded for x in loads),
+            rows_quarantined=sum(x.rows_quarantined for x in loads),
+            load_seconds=sum(x.seconds for x in loads),
+            dbt_seconds=0.0,
+            ok=all(x.ok for x in loads),
+            payload_latencies=[v for x in loads for v in x.shown],
+            email_events=sum(x.email_events for x in loads),
+            error="; ".join(x.error for x in loads if x.error),
+        )
 
     def figures(self) -> dict:
         data = asdict(self)
-        lat = sorted(data["latencies"])
-        data["latencies"] = [round(x, 3) for x in lat]
-        data["events_timed"] = len(lat)
-        data["latency_p50"] = percentile(lat, 0.50)
-        data["latency_p95"] = percentile(lat, 0.95)
-        data["latency_max"] = lat[-1] if lat else None
+        for name, prefix in (("latencies", "latency"), ("payload_latencies", "payload_latency")):
+            values = sorted(data[name])
+            data[name] = [round(x, 3) for x in values]
+            data[f"{prefix}_p50"] = percentile(values, 0.50)
+            data[f"{prefix}_p95"] = percentile(values, 0.95)
+            data[f"{prefix}_max"] = values[-1] if values else None
+        data["events_timed"] = len(self.latencies)
+        data["events_shown"] = len(self.payload_latencies)
         return data
 
     def line(self) -> str:
@@ -145,9 +196,15 @@ class BatchReport:
             return text + f"; FAILED: {self.error}"
         if f["events_timed"]:
             text += (
-                f"; receipt to payload: p50 {f['latency_p50']:.2f} s, "
+                f"; receipt to micro-batch: p50 {f['latency_p50']:.2f} s, "
                 f"p95 {f['latency_p95']:.2f} s, max {f['latency_max']:.2f} s "
                 f"({f['events_timed']:,} events)"
+            )
+        if f["events_shown"]:
+            text += (
+                f"; receipt to payload: p50 {f['payload_latency_p50']:.2f} s, "
+                f"p95 {f['payload_latency_p95']:.2f} s, max {f['payload_latency_max']:.2f} s "
+                f"({f['events_shown']:,} of {self.email_events:,} email events shown)"
             )
         return text
 
@@ -198,10 +255,13 @@ class StreamLock:
 class MicroBatchRunner:
     """Loads new landing files and refreshes the micro-batch models, batch after batch."""
 
-    def __init__(self, landing: Path, target: Target, schema: str) -> None:
+    def __init__(
+        self, landing: Path, target: Target, schema: str, measure_payload: bool = False
+    ) -> None:
         self.landing = landing
         self.target = target
         self.schema = schema
+        self.measure_payload = measure_payload
         self.seen: set[str] = set()
         self.batches = 0
         self._dbt = None
@@ -246,8 +306,9 @@ class MicroBatchRunner:
         found = discover(self.landing, TABLES)
         return [p for _, p in found if str(p.relative_to(self.landing)) not in self.seen]
 
-    def run_batch(self, files: list[Path]) -> BatchReport:
-        self.batches += 1
+    def load_new(self, files: list[Path]) -> LoadReport:
+        """Load `files`; with `measure_payload`, then time when their email events show in
+        the payload (the zero-lag view reads them as soon as they are loaded)."""
         t0 = time.perf_counter()
         summary = load(
             self.landing,
@@ -260,17 +321,28 @@ class MicroBatchRunner:
         )
         for result in summary.files:
             self.seen.add(result.file)
-        load_seconds = time.perf_counter() - t0
-        report = BatchReport(
-            number=self.batches,
+        report = LoadReport(
             files=len(files),
             rows_loaded=summary.total("loaded"),
             rows_quarantined=summary.total("quarantined"),
-            load_seconds=load_seconds,
-            dbt_seconds=0.0,
+            seconds=time.perf_counter() - t0,
+            batch_id=summary.batch_id,
             ok=not summary.failed,
             error="; ".join(f"{r.file}: {r.error}" for r in summary.failed),
         )
+        if self.measure_payload and report.rows_loaded:
+            shown, report.email_events = shown_in_payload(
+                self.target, self.schema, summary.batch_id
+            )
+            seen_at = datetime.now(UTC)
+            report.shown = [(seen_at - at).total_seconds() for at in shown]
+        return report
+
+    def run_models(self, loads: list[LoadReport]) -> BatchReport:
+        """Run the micro-batch models over everything loaded so far; time the events of
+        `loads` from receipt to the end of the run."""
+        self.batches += 1
+        report = BatchReport.of(self.batches, loads)
         t1 = time.perf_counter()
         result = self._dbt.invoke(["run", *RUN_FLAGS, "--select", *MODELS, *self._dbt_args])
         done = datetime.now(UTC)
@@ -286,7 +358,7 @@ class MicroBatchRunner:
                 filter(None, [report.error, *failed, str(result.exception or "")])
             )
             return report
-        received = received_times(self.target, self.schema, summary.batch_id)
+        received = received_times(self.target, self.schema, [x.batch_id for x in loads])
         report.latencies = [(done - at).total_seconds() for at in received]
         return report
 
@@ -296,23 +368,64 @@ class MicroBatchRunner:
             self._keeper = None
 
 
-def received_times(target: Target, schema: str, batch_id: str) -> list[datetime]:
-    """The collector's receipt time of every row a load batch wrote (rows that came some
-    other way have none)."""
+def _received_at_sql(target: Target, alias: str) -> str:
+    if target.type == "duckdb":
+        return f"json_extract_string({alias}._extra, '$.{RECEIVED_AT}')"
+    return f"{alias}._extra ->> '{RECEIVED_AT}'"
+
+
+def _parse_received(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def received_times(target: Target, schema: str, batch_ids: list[str]) -> list[datetime]:
+    """The collector's receipt time of every row the load batches wrote (rows that came
+    some other way have none)."""
+    if not batch_ids:
+        return []
+    marks = ", ".join(["{p}"] * len(batch_ids))
     selects = []
     for table in ("esp_email_events", "tracking_events"):
-        relation = f'"{schema}"."{table}"'
-        if target.type == "duckdb":
-            field_sql = f"json_extract_string(_extra, '$.{RECEIVED_AT}')"
-        else:
-            field_sql = f"_extra ->> '{RECEIVED_AT}'"
+        field_sql = _received_at_sql(target, "r")
         selects.append(
-            f"select {field_sql} from {relation} where _batch_id = {{p}} "
-            f"and {field_sql} is not null"
+            f'select {field_sql} from "{schema}"."{table}" as r '
+            f"where r._batch_id in ({marks}) and {field_sql} is not null"
         )
     # read-write: the runner holds the DuckDB file open read-write in this process
-    rows = fetch_all(target, " union all ".join(selects), [batch_id] * len(selects), False)
-    return [datetime.fromisoformat(value.replace("Z", "+00:00")) for (value,) in rows]
+    rows = fetch_all(target, " union all ".join(selects), batch_ids * len(selects), False)
+    return [_parse_received(value) for (value,) in rows]
+
+
+def shown_in_payload(target: Target, schema: str, batch_id: str) -> tuple[list[datetime], int]:
+    """The receipt times of the email events of one load batch that the payload shows
+    now (a delivery, open or click whose time the contact's latest one has reached), and
+    how many delivery, open and click events with a receipt time the batch holds. Reads
+    the payload view as a reader would: the measure of end-to-end freshness."""
+    received = _received_at_sql(target, "e")
+    payload = f'"{target.config.get("schema", "main")}_activation".sync_email_platform__contacts'
+    sql = f"""
+        with batch_events as (
+            select
+                {received} as received_at,
+                lower(trim(e.email)) as email,
+                e.event,
+                cast(e."timestamp" as double precision) as event_epoch
+            from "{schema}".esp_email_events as e
+            where e._batch_id = {{p}} and {received} is not null
+                and e.event in ('delivered', 'open', 'click')
+        )
+        select
+            batch_events.received_at,
+            case batch_events.event
+                when 'delivered' then extract(epoch from contacts.last_email_delivered_at)
+                when 'open' then extract(epoch from contacts.last_email_opened_at)
+                else extract(epoch from contacts.last_email_clicked_at)
+            end >= batch_events.event_epoch as is_shown
+        from batch_events
+        left join {payload} as contacts on contacts.email = batch_events.email
+    """
+    rows = fetch_all(target, sql, [batch_id], False)
+    return [_parse_received(at) for at, is_shown in rows if is_shown], len(rows)
 
 
 def stream(
@@ -324,27 +437,94 @@ def stream(
     once: bool = False,
     on_batch: Callable[[BatchReport], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    measure_payload: bool = False,
 ) -> list[BatchReport]:
-    """Run batches until stopped (or `max_batches` that loaded files, or one with `once`)."""
+    """Run micro-batches until stopped (or `max_batches` of them, or one with `once`).
+
+    Loading and dbt run side by side: a loader thread loads new landing files as they
+    come (the payload's zero-lag view shows their email events as soon as they are
+    loaded), while this thread runs the micro-batch models over whatever was loaded since
+    the last run. One loader loads files one after another, so the load times the
+    incremental models keep as watermarks only grow in commit order and a model never
+    skips rows committed while it ran. With `once`, one load and one run, in turn.
+    """
     reports: list[BatchReport] = []
     with StreamLock(landing):
-        runner = MicroBatchRunner(landing, target, schema)
+        runner = MicroBatchRunner(landing, target, schema, measure_payload)
         runner.start()
         try:
-            while not should_stop():
+            if once:
                 files = runner.new_files()
-                if files or once:
-                    report = runner.run_batch(files)
-                    reports.append(report)
+                loads = [runner.load_new(files)] if files else []
+                reports.append(runner.run_models(loads))
+                if on_batch:
+                    on_batch(reports[-1])
+                return reports
+            loader = _LoaderThread(runner, interval)
+            loader.start()
+            try:
+                while not should_stop() and loader.is_alive():
+                    loads = loader.take(timeout=interval)
+                    if not loads:
+                        continue
+                    reports.append(runner.run_models(loads))
                     if on_batch:
-                        on_batch(report)
-                    if once or (max_batches and len(reports) >= max_batches):
+                        on_batch(reports[-1])
+                    if max_batches and len(reports) >= max_batches:
                         break
-                else:
-                    time.sleep(interval)
+            finally:
+                loader.stop()
+            if loader.failure is not None:
+                raise loader.failure
+            if loader.pending:
+                log.info(
+                    "%d loads wait for the next micro-batch (their rows are in the payload's "
+                    "zero-lag view already)",
+                    len(loader.pending),
+                )
         finally:
             runner.close()
     return reports
+
+
+class _LoaderThread(threading.Thread):
+    """Loads new landing files one load after another and hands the loads over."""
+
+    def __init__(self, runner: MicroBatchRunner, interval: float) -> None:
+        super().__init__(name="mailpipe-loader", daemon=True)
+        self.runner = runner
+        self.interval = interval
+        self.pending: list[LoadReport] = []
+        self.failure: BaseException | None = None
+        self._lock = threading.Lock()
+        self._loaded = threading.Event()
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._halt.is_set():
+                files = self.runner.new_files()
+                if not files:
+                    self._halt.wait(self.interval)
+                    continue
+                report = self.runner.load_new(files)
+                with self._lock:
+                    self.pending.append(report)
+                self._loaded.set()
+        except BaseException as exc:  # reported by the dbt thread, which then stops
+            self.failure = exc
+
+    def take(self, timeout: float) -> list[LoadReport]:
+        """The loads since the last take (waiting up to `timeout` for one)."""
+        self._loaded.wait(timeout)
+        self._loaded.clear()
+        with self._lock:
+            loads, self.pending = self.pending, []
+        return loads
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
 
 
 def _cli(args: argparse.Namespace) -> int:
@@ -375,5 +555,6 @@ def _cli(args: argparse.Namespace) -> int:
         once=args.once,
         on_batch=report,
         should_stop=lambda: stop["now"],
+        measure_payload=args.measure_payload,
     )
     return 0 if all(r.ok for r in reports) else 1

@@ -46,7 +46,8 @@ CHECKS = {
     "fct_campaign_performance": "campaign_variant_id, sent_count, delivered_count, "
     "click_through_rate, attributed_order_count, attributed_revenue_reporting_amount",
     "sync_email_platform__contacts": "person_id, email, email_key, segment, rfm_segment, "
-    "recommended_product_ids, best_send_hour, loyalty_tier, last_abandoned_product_ids",
+    "recommended_product_ids, best_send_hour, loyalty_tier, last_abandoned_product_ids, "
+    "last_email_delivered_at, last_email_opened_at, engagement_score",
     "dim_person_consents": "person_id, consent_purpose, consent_status, status_changed_at, "
     "first_granted_at, consent_event_count",
     "dim_person_contactability": "person_id, contact_purpose, can_contact, decided_by, decided_at",
@@ -54,7 +55,7 @@ CHECKS = {
     "dim_person_activity": "person_id, last_email_opened_at, last_email_clicked_at, "
     "last_ordered_at, order_count, last_site_visit_at, last_viewed_product_id, engagement_score",
     "dim_person_activity_live": "person_id, last_email_delivered_at, last_email_clicked_at, "
-    "unprocessed_event_count",
+    "last_email_stop_loaded_at, order_count, engagement_score, unprocessed_event_count",
 }
 
 

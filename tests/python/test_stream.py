@@ -1,6 +1,7 @@
 """Real time: events posted to the collector reach the payload after one micro-batch
-(`mailpipe stream --once`), the micro-batch's incremental result equals a full rebuild,
-and a second runner is refused while one holds the lock."""
+(`mailpipe stream --max-batches 1`), loaded but unprocessed events show in the payload at
+once, the micro-batch's incremental result equals a full rebuild, and a second runner is
+refused while one holds the lock."""
 
 from __future__ import annotations
 
@@ -85,10 +86,10 @@ def test_collected_events_reach_the_payload_after_one_micro_batch(
         f"on contacts.person_id = keys.person_id "
         f"where contacts.is_personalised and keys.identifier_node like 'anonymous_id:%' "
         f"group by contacts.person_id, contacts.email, contacts.engagement_score "
-        f"order by contacts.person_id limit 2",
+        f"order by contacts.person_id limit 3",
     )
-    assert len(people) == 2, people
-    (a_id, a_email, a_score, a_device), (b_id, b_email, _, _) = people
+    assert len(people) == 3, people
+    (a_id, a_email, a_score, a_device), (b_id, b_email, _, _), (c_id, c_email, _, _) = people
     anonymous_id = a_device.split(":", 1)[1]
 
     now = datetime.now(UTC).replace(microsecond=0)
@@ -150,10 +151,16 @@ def test_collected_events_reach_the_payload_after_one_micro_batch(
         ):
             time.sleep(0.1)
 
-    ran = mailpipe("stream", "--landing", str(landing), "--once", env=env)
+    # The runner's loader thread loads both files, the micro-batch runs, and it stops.
+    ran = mailpipe(
+        "stream", "--landing", str(landing), "--max-batches", "1", "--measure-payload", env=env
+    )
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "batch 1: 2 files, 4 rows loaded (0 quarantined)" in ran.stdout, ran.stdout
-    assert "receipt to payload: p50" in ran.stdout and "(4 events)" in ran.stdout, ran.stdout
+    assert "receipt to micro-batch: p50" in ran.stdout and "(4 events)" in ran.stdout, ran.stdout
+    # A's delivery and click showed in the payload once loaded (B's unsubscribe is no
+    # delivery, open or click: not timed)
+    assert "(2 of 2 email events shown)" in ran.stdout, ran.stdout
 
     rows = query(
         env,
@@ -168,22 +175,30 @@ def test_collected_events_reach_the_payload_after_one_micro_batch(
     # A click today is worth its full weight.
     assert float(score) == pytest.approx(float(a_score) + 3.0, abs=1e-4)
 
-    # Zero lag: a later click of A's, loaded but not yet taken in by a micro-batch, is in
-    # dim_person_activity_live at once (and not yet in the table).
+    # Zero lag: a later click of A's and an unsubscribe of C's, loaded but not yet taken
+    # in by a micro-batch, are in dim_person_activity_live and the payload at once (and
+    # not yet in the table).
     later = now + timedelta(seconds=5)
+    unprocessed = [
+        {
+            "email": a_email,
+            "event": "click",
+            "timestamp": int(later.timestamp()),
+            "sg_event_id": "rt-click-a-2",
+            "sg_message_id": "rt-message-a.filter0001",
+            "url": "https://shop.example.com/p/rt",
+            "useragent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+        },
+        {
+            "email": c_email,
+            "event": "unsubscribe",
+            "timestamp": int(later.timestamp()),
+            "sg_event_id": "rt-unsubscribe-c",
+            "sg_message_id": "rt-message-c.filter0001",
+        },
+    ]
     (landing / "esp_email_events" / "zz_live.jsonl").write_text(
-        json.dumps(
-            {
-                "email": a_email,
-                "event": "click",
-                "timestamp": int(later.timestamp()),
-                "sg_event_id": "rt-click-a-2",
-                "sg_message_id": "rt-message-a.filter0001",
-                "url": "https://shop.example.com/p/rt",
-                "useragent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
-            }
-        )
-        + "\n"
+        "".join(json.dumps(event) + "\n" for event in unprocessed)
     )
     load(landing, target_for(env), env["MAILPIPE_RAW_SCHEMA"], tables=["esp_email_events"])
     live = query(
@@ -192,6 +207,14 @@ def test_collected_events_reach_the_payload_after_one_micro_batch(
         f"from {prefix}_marts.dim_person_activity_live where person_id = '{a_id}'",
     )
     assert [(str(t)[:19], n) for t, n in live] == [(later.strftime("%Y-%m-%d %H:%M:%S"), 1)]
+    shown = query(
+        env,
+        f"select person_id, last_email_clicked_at from {contacts} "
+        f"where person_id in ('{a_id}', '{c_id}')",
+    )
+    assert [(p, str(t)[:19]) for p, t in shown] == [(a_id, later.strftime("%Y-%m-%d %H:%M:%S"))], (
+        "A's new click shows in the payload; C, who just unsubscribed, is left out"
+    )
     table = query(env, f"select last_email_clicked_at from {activity} where person_id = '{a_id}'")
     assert str(table[0][0]).startswith(clicked_at.strftime("%Y-%m-%d %H:%M:%S"))
 

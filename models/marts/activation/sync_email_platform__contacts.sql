@@ -1,10 +1,11 @@
 {#- One row per person who may be emailed: the personalization payload the email platform
     reads. The batch build's contact row (sync_email_platform__contact_profiles) with the
-    person's latest activity from dim_person_activity, which micro-batches keep fresh: the
-    engagement score and latest product viewed replace the batch's, and a person whose
-    unsubscribe, complaint or hard bounce was loaded after the batch assembled their row
-    is left out until the next batch applies every contactability rule. A view, so that
-    a micro-batch never rewrites the payload. -#}
+    person's latest activity from dim_person_activity_live: the micro-batches' table with
+    the raw email events loaded since, so that an email event shows here as soon as it is
+    loaded. The engagement score and latest product viewed replace the batch's, and a
+    person whose unsubscribe, complaint or hard bounce was loaded after the batch
+    assembled their row is left out at once, until the next batch applies every
+    contactability rule. A view, so that a micro-batch never rewrites the payload. -#}
 {{ config(materialized='view') }}
 with
 
@@ -42,6 +43,7 @@ contact_profiles as (
 activity as (
     select
         person_id,
+        last_email_delivered_at,
         last_email_opened_at,
         last_email_clicked_at,
         last_email_stop_loaded_at,
@@ -50,7 +52,7 @@ activity as (
         last_viewed_product_id,
         engagement_score,
         refreshed_at
-    from {{ ref('dim_person_activity') }}
+    from {{ ref('dim_person_activity_live') }}
 ),
 
 contacts_refreshed as (
@@ -90,6 +92,9 @@ contacts_refreshed as (
         end as engagement_score,
         contact_profiles.churn_risk_score,
         contact_profiles.purchase_intent_score,
+        case
+            when contact_profiles.is_personalised then activity.last_email_delivered_at
+        end as last_email_delivered_at,
         case
             when contact_profiles.is_personalised then activity.last_email_opened_at
         end as last_email_opened_at,

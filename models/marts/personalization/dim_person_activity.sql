@@ -262,8 +262,7 @@ email_aggregated as (
         max(case when is_human_click then occurred_at end) as last_email_clicked_at,
         max(
             case
-                when event_type in ('unsubscribe', 'complaint', 'bounce_hard')
-                    then loaded_at
+                when {{ is_email_stop_event('event_type') }} then loaded_at
             end
         ) as last_email_stop_loaded_at,
         max(loaded_at) as email_loaded_at

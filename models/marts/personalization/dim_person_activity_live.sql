@@ -1,8 +1,10 @@
-{#- One row per person with activity: the latest email activity of dim_person_activity
-    brought up to date with the raw email events loaded since that table last took them
-    in, so that a read between two micro-batches sees what arrived a moment ago (zero
-    lag). Raw rows go through the same rules as staging (event names, machine opens, link
-    scanners); addresses identity resolution has not seen wait for the batch build. -#}
+{#- One row per person with activity: dim_person_activity with its email fields brought
+    up to date with the raw email events loaded since that table last took them in, so
+    that a read between two micro-batches sees what arrived a moment ago (zero lag): the
+    latest delivery, open and click, and the load time of a new unsubscribe, complaint or
+    hard bounce (the payload drops the person at once). Raw rows go through the same
+    rules as staging (event names, machine opens, link scanners); addresses identity
+    resolution has not seen wait for the batch build. The other fields are the table's. -#}
 {{ config(materialized='view') }}
 with
 
@@ -12,7 +14,14 @@ activity as (
         last_email_delivered_at,
         last_email_opened_at,
         last_email_clicked_at,
-        email_loaded_at
+        last_email_stop_loaded_at,
+        last_ordered_at,
+        order_count,
+        last_site_visit_at,
+        last_viewed_product_id,
+        engagement_score,
+        email_loaded_at,
+        refreshed_at
     from {{ ref('dim_person_activity') }}
 ),
 
@@ -58,7 +67,8 @@ events_unprocessed as (
             as event_type,
         {{ epoch_to_timestamp('raw_email_events.event_epoch') }} as occurred_at,
         raw_email_events.useragent as user_agent,
-        raw_email_events.sg_machine_open as is_platform_machine_open
+        raw_email_events.sg_machine_open as is_platform_machine_open,
+        raw_email_events._loaded_at as loaded_at
     from raw_email_events
     cross join watermark
     where
@@ -99,6 +109,7 @@ events_flagged as (
         person_keys.person_id,
         events_unprocessed.event_type,
         events_unprocessed.occurred_at,
+        events_unprocessed.loaded_at,
         {{ is_machine_open(
             'events_unprocessed.event_type',
             'events_unprocessed.is_platform_machine_open',
@@ -128,6 +139,11 @@ unprocessed_aggregated as (
             as last_email_opened_at,
         max(case when event_type = 'click' and not is_bot_click then occurred_at end)
             as last_email_clicked_at,
+        max(
+            case
+                when {{ is_email_stop_event('event_type') }} then loaded_at
+            end
+        ) as last_email_stop_loaded_at,
         count(*) as unprocessed_event_count
     from events_flagged
     group by person_id
@@ -148,6 +164,16 @@ activity_combined as (
         greatest(
             activity.last_email_clicked_at, unprocessed_aggregated.last_email_clicked_at
         ) as last_email_clicked_at,
+        greatest(
+            activity.last_email_stop_loaded_at,
+            unprocessed_aggregated.last_email_stop_loaded_at
+        ) as last_email_stop_loaded_at,
+        activity.last_ordered_at,
+        cast(coalesce(activity.order_count, 0) as {{ dbt.type_bigint() }}) as order_count,
+        activity.last_site_visit_at,
+        activity.last_viewed_product_id,
+        activity.engagement_score,
+        activity.refreshed_at,
         cast(
             coalesce(unprocessed_aggregated.unprocessed_event_count, 0)
             as {{ dbt.type_bigint() }}
