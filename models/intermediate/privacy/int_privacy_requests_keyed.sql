@@ -20,20 +20,38 @@ person_keys as (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
-requests_keyed as (
-    select distinct
+requests_identified as (
+    -- one equality join per identifier: an `in (...)` join condition is no equi-join, so
+    -- engines fall back to comparing every request with every identity node
+    select
         privacy_requests.privacy_request_id,
-        person_keys.person_id,
+        person_keys.person_id
+    from privacy_requests
+    inner join person_keys
+        on person_keys.identifier_node = {{ identity_node(
+            'email', 'privacy_requests.email'
+        ) }}
+    union
+    select
+        privacy_requests.privacy_request_id,
+        person_keys.person_id
+    from privacy_requests
+    inner join person_keys
+        on person_keys.identifier_node = {{ identity_node(
+            'crm_customer_id', 'privacy_requests.crm_customer_id'
+        ) }}
+),
+
+requests_keyed as (
+    select
+        privacy_requests.privacy_request_id,
+        requests_identified.person_id,
         privacy_requests.request_type,
         privacy_requests.requested_at,
         privacy_requests.request_status
     from privacy_requests
-    inner join person_keys
-        on
-            person_keys.identifier_node in (
-                {{ identity_node('email', 'privacy_requests.email') }},
-                {{ identity_node('crm_customer_id', 'privacy_requests.crm_customer_id') }}
-            )
+    inner join requests_identified
+        on privacy_requests.privacy_request_id = requests_identified.privacy_request_id
 )
 
 select * from requests_keyed
