@@ -44,20 +44,14 @@ source as (
     from {{ source('esp', 'esp_email_events') }}
 ),
 
+-- on an incremental run, every delivery of every event of the messages with events
+-- loaded since the latest load time this table holds, less the lookback (all while
+-- the table is empty), so that the first delivery wins and a click is timed from its
+-- message's delivery as on a full build (an event id belongs to one message)
 events_in_scope as (
-    -- on an incremental run, every delivery of every event of the messages with events
-    -- loaded since the latest load time this table holds, less the lookback (all while
-    -- the table is empty), so that the first delivery wins and a click is timed from its
-    -- message's delivery as on a full build (an event id belongs to one message)
-    {% if is_incremental() %}
-        select *
-        from source
-        where {{ is_in_incremental_scope(
-            'sg_message_id', source('esp', 'esp_email_events'), 'esp'
-        ) }}
-    {% else %}
-        select * from source
-    {% endif %}
+    {{ rows_in_incremental_scope(
+        'source', 'sg_message_id', source('esp', 'esp_email_events'), 'esp'
+    ) }}
 ),
 
 events_ranked as (

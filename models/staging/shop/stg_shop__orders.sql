@@ -46,19 +46,13 @@ source as (
     from {{ source('shop', 'shop_orders') }}
 ),
 
+-- on an incremental run, every version of the orders loaded since the latest load
+-- time this table holds, less the lookback (all while the table is empty), so that
+-- the latest version wins and every version is counted as on a full build
 orders_in_scope as (
-    -- on an incremental run, every version of the orders loaded since the latest load
-    -- time this table holds, less the lookback (all while the table is empty), so that
-    -- the latest version wins and every version is counted as on a full build
-    {% if is_incremental() %}
-        select *
-        from source
-        where {{ is_in_incremental_scope(
-            'order_id', source('shop', 'shop_orders'), 'shop'
-        ) }}
-    {% else %}
-        select * from source
-    {% endif %}
+    {{ rows_in_incremental_scope(
+        'source', 'order_id', source('shop', 'shop_orders'), 'shop'
+    ) }}
 ),
 
 versions_ranked as (

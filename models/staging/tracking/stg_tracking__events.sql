@@ -40,19 +40,13 @@ source as (
     from {{ source('tracking', 'tracking_events') }}
 ),
 
+-- on an incremental run, every delivery of the calls loaded since the latest load
+-- time this table holds, less the lookback (all while the table is empty), so that
+-- the first delivery wins as on a full build
 calls_in_scope as (
-    -- on an incremental run, every delivery of the calls loaded since the latest load
-    -- time this table holds, less the lookback (all while the table is empty), so that
-    -- the first delivery wins as on a full build
-    {% if is_incremental() %}
-        select *
-        from source
-        where {{ is_in_incremental_scope(
-            'message_id', source('tracking', 'tracking_events'), 'tracking'
-        ) }}
-    {% else %}
-        select * from source
-    {% endif %}
+    {{ rows_in_incremental_scope(
+        'source', 'message_id', source('tracking', 'tracking_events'), 'tracking'
+    ) }}
 ),
 
 calls_ranked as (

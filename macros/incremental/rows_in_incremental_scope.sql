@@ -1,0 +1,26 @@
+{% macro rows_in_incremental_scope(import_cte, key, source_relation, source_name) -%}
+    {#- The body of an incremental staging model's scope CTE: on an incremental run, the
+        rows of `import_cte` whose `key` is among the keys of the raw rows
+        (`source_relation`) loaded since the latest `loaded_at` the model holds, less the
+        source's lookback (var incremental__lookback_hours[source_name]), or every row
+        while the model is empty; on a full build, every row. The model then recomputes
+        each such key from all its raw rows. The raw relation is read here directly, not
+        through the import CTE: a CTE read twice is materialised whole by DuckDB and
+        Postgres (measured at a million customers: 100 s for the email events instead of
+        1 s). -#}
+    select * from {{ import_cte }}
+    {%- if is_incremental() %}
+    {%- set lookback_hours = var('incremental__lookback_hours')[source_name] %}
+    {%- set watermark = dbt.dateadd('hour', -lookback_hours, 'max(loaded_at)') | trim %}
+    where {{ key }} in (
+        select arrived.{{ key }}
+        from {{ source_relation }} as arrived
+        where
+            arrived._loaded_at > (
+                select {{ watermark }}
+                from {{ this }}
+            )
+            or not exists (select 1 from {{ this }})
+    )
+    {%- endif %}
+{%- endmacro %}
