@@ -79,7 +79,9 @@ orders_new as (  -- noqa: ST03
     from {{ ref('stg_shop__orders') }}
 ),
 
-person_keys as (
+-- read by every join to a person: not materialized, so that each join reads the table
+-- (a hash join on the smaller side) instead of all identity nodes being copied first
+person_keys as not materialized (
     select
         identifier_node,
         person_id

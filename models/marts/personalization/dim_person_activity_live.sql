@@ -53,11 +53,6 @@ person_keys as (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
-watermark as (
-    select max(email_loaded_at) as loaded_through
-    from activity
-),
-
 events_unprocessed as (
     -- the raw rows the table has not taken in yet (every row while it is empty)
     select
@@ -70,10 +65,10 @@ events_unprocessed as (
         raw_email_events.sg_machine_open as is_platform_machine_open,
         raw_email_events._loaded_at as loaded_at
     from raw_email_events
-    cross join watermark
-    where
-        watermark.loaded_through is null
-        or raw_email_events._loaded_at > watermark.loaded_through
+    -- past the table's watermark; every row while it is empty
+    where {{ is_loaded_after_watermark(
+        'raw_email_events._loaded_at', 'email_loaded_at', ref('dim_person_activity')
+    ) }}
 ),
 
 deliveries_listed as (
