@@ -20,26 +20,28 @@ person_keys as (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
+request_identifiers as (
+    -- each identifier a request names, as an identity node: one equality join then finds
+    -- the person (an `in (...)` join condition is no equi-join, and engines fall back to
+    -- comparing every request with every identity node)
+    select
+        privacy_request_id,
+        {{ identity_node('email', 'email') }} as identifier_node
+    from privacy_requests
+    union all
+    select
+        privacy_request_id,
+        {{ identity_node('crm_customer_id', 'crm_customer_id') }} as identifier_node
+    from privacy_requests
+),
+
 requests_identified as (
-    -- one equality join per identifier: an `in (...)` join condition is no equi-join, so
-    -- engines fall back to comparing every request with every identity node
-    select
-        privacy_requests.privacy_request_id,
+    select distinct
+        request_identifiers.privacy_request_id,
         person_keys.person_id
-    from privacy_requests
+    from request_identifiers
     inner join person_keys
-        on person_keys.identifier_node = {{ identity_node(
-            'email', 'privacy_requests.email'
-        ) }}
-    union
-    select
-        privacy_requests.privacy_request_id,
-        person_keys.person_id
-    from privacy_requests
-    inner join person_keys
-        on person_keys.identifier_node = {{ identity_node(
-            'crm_customer_id', 'privacy_requests.crm_customer_id'
-        ) }}
+        on request_identifiers.identifier_node = person_keys.identifier_node
 ),
 
 requests_keyed as (
