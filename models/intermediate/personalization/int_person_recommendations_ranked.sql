@@ -102,11 +102,18 @@ bestsellers_ranked as (
         buyer_count,
         row_number() over (
             order by buyer_count desc, product_id asc
-        ) as bestseller_rank
+        ) as bestseller_rank,
+        row_number() over (
+            partition by product_category
+            order by buyer_count desc, product_id asc
+        ) as category_rank
     from bestsellers_counted
 ),
 
 category_bestseller_candidates as (
+    -- the category's best sellers, as many as the slots plus the products the person
+    -- bought (ranked as candidates are: no product further down could take a slot); all
+    -- of them would be people times the category's products
     select
         top_categories.person_id,
         bestsellers_ranked.product_id,
@@ -115,8 +122,14 @@ category_bestseller_candidates as (
         0 as candidate_buyer_count,
         0 as candidate_order_count
     from top_categories
+    left join person_products_counted
+        on top_categories.person_id = person_products_counted.person_id
     inner join bestsellers_ranked
-        on top_categories.product_category = bestsellers_ranked.product_category
+        on
+            top_categories.product_category = bestsellers_ranked.product_category
+            and bestsellers_ranked.category_rank
+            <= {{ recommendation_count }}
+            + coalesce(person_products_counted.product_count, 0)
 ),
 
 bestseller_candidates as (
