@@ -1,7 +1,8 @@
 {#- One row per person and recommendation slot (1 to traits__recommendation_count):
     active products the person has not bought. First those bought by the same people as
-    the products they bought (pairs of at least traits__copurchase_min_buyers people),
-    scored by the pairs' cosine similarity summed over the person's products; then the
+    the products they bought (pairs of at least traits__copurchase_min_buyers people, the
+    traits__copurchase_neighbours most similar of each product), scored by the pairs'
+    cosine similarity summed over the person's products; then the
     bestsellers of the person's top category; then, for everyone in
     int_customer_profiles_merged (the spine of dim_customers), the overall bestsellers.
     Bestsellers are ranked by the people who bought them in the last
@@ -51,6 +52,25 @@ products as (
     where is_active
 ),
 
+copurchases_ranked as (
+    -- each product's nearest active co-purchases (traits__copurchase_neighbours are
+    -- considered): every pair would be people's products times each product's hundreds
+    -- of pairs at scale
+    select
+        copurchases.*,
+        row_number() over (
+            partition by copurchases.product_id
+            order by
+                copurchases.copurchase_similarity desc,
+                copurchases.buyer_count desc,
+                copurchases.order_count desc,
+                copurchases.copurchased_product_id asc
+        ) as neighbour_rank
+    from copurchases
+    inner join products
+        on copurchases.copurchased_product_id = products.product_id
+),
+
 person_products as (
     select distinct
         person_id,
@@ -74,8 +94,10 @@ copurchase_candidates as (
         sum(copurchases.buyer_count) as candidate_buyer_count,
         sum(copurchases.order_count) as candidate_order_count
     from person_products
-    inner join copurchases
-        on person_products.product_id = copurchases.product_id
+    inner join copurchases_ranked as copurchases
+        on
+            person_products.product_id = copurchases.product_id
+            and copurchases.neighbour_rank <= {{ var('traits__copurchase_neighbours') }}
     group by person_products.person_id, copurchases.copurchased_product_id
 ),
 
