@@ -93,7 +93,11 @@ customers_contactable as (
         customers.*,
         profiles.email,
         profiles.first_name,
-        personalisable.person_id is not null as is_personalised
+        personalisable.person_id is not null as is_personalised,
+        -- the key that joins the profile's tokens: null unless the person may be
+        -- profiled (a plain equality join; the flag in the join condition made
+        -- DuckDB compare every contact with every person)
+        personalisable.person_id as personalised_person_id
     from customers
     inner join profiles
         on customers.person_id = profiles.person_id
@@ -137,18 +141,13 @@ contacts_joined as (
         {{ dbt.current_timestamp() }} as assembled_at
     from customers_contactable as customers
     left join scores
-        on
-            customers.person_id = scores.person_id
-            and customers.is_personalised
+        on customers.personalised_person_id = scores.person_id
     left join traits
-        on
-            customers.person_id = traits.person_id
-            and customers.is_personalised
+        on customers.personalised_person_id = traits.person_id
     left join segments_ranked
         on
-            customers.person_id = segments_ranked.person_id
+            customers.personalised_person_id = segments_ranked.person_id
             and segments_ranked.priority_rank = 1
-            and customers.is_personalised
 )
 
 select * from contacts_joined
