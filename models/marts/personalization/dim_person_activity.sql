@@ -17,7 +17,9 @@
 {%- set as_of_date = personalization_as_of_date() -%}
 with
 
-email_events as (
+-- The staged rows, each import read by several joins in a micro-batch: not
+-- materialized, so that each join reads the rows it needs instead of all being copied
+email_events as not materialized (
     select
         email,
         message_id,
@@ -29,7 +31,7 @@ email_events as (
     from {{ ref('stg_esp__email_events') }}
 ),
 
-tracking_events as (
+tracking_events as not materialized (
     select
         tracking_event_id,
         user_id,
@@ -42,7 +44,7 @@ tracking_events as (
     from {{ ref('stg_tracking__events') }}
 ),
 
-orders as (
+orders as not materialized (
     select
         shop_customer_id,
         email,
@@ -54,33 +56,29 @@ orders as (
 ),
 
 -- The rows of each source loaded since the model's last run, read by a second import
--- of the same model: DuckDB and Postgres materialise a CTE read twice in whole, which
--- costs a scan of every staged row per micro-batch (read in a micro-batch only).
+-- of the same model and filtered there, before any join (read in a micro-batch only).
 email_events_new as (  -- noqa: ST03
-    select
-        email,
-        loaded_at
+    select email
     from {{ ref('stg_esp__email_events') }}
+    where {{ is_loaded_since_last_run(none, 'email_loaded_at') }}
 ),
 
 tracking_events_new as (  -- noqa: ST03
     select
         user_id,
-        anonymous_id,
-        loaded_at
+        anonymous_id
     from {{ ref('stg_tracking__events') }}
+    where {{ is_loaded_since_last_run(none, 'tracking_loaded_at') }}
 ),
 
 orders_new as (  -- noqa: ST03
     select
         shop_customer_id,
-        email,
-        loaded_at
+        email
     from {{ ref('stg_shop__orders') }}
+    where {{ is_loaded_since_last_run(none, 'shop_loaded_at') }}
 ),
 
--- read by every join to a person: not materialized, so that each join reads the table
--- (a hash join on the smaller side) instead of all identity nodes being copied first
 person_keys as not materialized (
     select
         identifier_node,
@@ -88,38 +86,32 @@ person_keys as not materialized (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
-people_new as (  -- noqa: ST03
-    -- the people whom rows loaded since the latest load time of each source the model
-    -- holds concern (read in a micro-batch only)
-    select person_keys.person_id
+nodes_new as (  -- noqa: ST03
+    -- every identifier the new rows carry (read in a micro-batch only)
+    select {{ identity_node('email', 'email') }} as identifier_node
     from email_events_new
-    inner join person_keys
-        on person_keys.identifier_node = {{ identity_node(
-            'email', 'email_events_new.email'
-        ) }}
-    where {{ is_loaded_since_last_run('email_events_new', 'email_loaded_at') }}
     union
-    select coalesce(customer_keys.person_id, device_keys.person_id) as person_id
+    select {{ identity_node(var('identity__tracking_user_id_type'), 'user_id') }}
     from tracking_events_new
-    left join person_keys as customer_keys
-        on customer_keys.identifier_node = {{ identity_node(
-            var('identity__tracking_user_id_type'), 'tracking_events_new.user_id'
-        ) }}
-    left join person_keys as device_keys
-        on device_keys.identifier_node = {{ identity_node(
-            'anonymous_id', 'tracking_events_new.anonymous_id'
-        ) }}
-    where {{ is_loaded_since_last_run('tracking_events_new', 'tracking_loaded_at') }}
     union
-    select coalesce(customer_keys.person_id, email_keys.person_id) as person_id
+    select {{ identity_node('anonymous_id', 'anonymous_id') }}
+    from tracking_events_new
+    union
+    select {{ identity_node('shop_customer_id', 'shop_customer_id') }}
     from orders_new
-    left join person_keys as customer_keys
-        on customer_keys.identifier_node = {{ identity_node(
-            'shop_customer_id', 'orders_new.shop_customer_id'
-        ) }}
-    left join person_keys as email_keys
-        on email_keys.identifier_node = {{ identity_node('email', 'orders_new.email') }}
-    where {{ is_loaded_since_last_run('orders_new', 'shop_loaded_at') }}
+    union
+    select {{ identity_node('email', 'email') }}
+    from orders_new
+),
+
+people_new as (  -- noqa: ST03
+    -- the people those identifiers belong to, in one join (a call whose account and
+    -- device belong to two people touches both: each is recomputed from all its rows,
+    -- which is what a full build gives)
+    select distinct person_keys.person_id
+    from nodes_new
+    inner join person_keys
+        on nodes_new.identifier_node = person_keys.identifier_node
 ),
 
 -- read in a micro-batch only (a full build renders no reader of it)
