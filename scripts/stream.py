@@ -138,6 +138,8 @@ class LoadReport:
     email_events: int = 0
     # before the load began: its rows are stamped later (lets Postgres use the index)
     started_at: datetime | None = None
+    # the read of the payload after the load (with --measure-payload)
+    payload_read_seconds: float = 0.0
 
 
 @dataclass
@@ -152,6 +154,7 @@ class BatchReport:
     load_seconds: float
     dbt_seconds: float
     ok: bool
+    payload_read_seconds: float = 0.0
     # receipt -> end of this micro-batch, per event it processed
     latencies: list[float] = field(default_factory=list, repr=False)
     # receipt -> shown in the payload, per event (measured with --measure-payload)
@@ -169,6 +172,7 @@ class BatchReport:
             rows_quarantined=sum(x.rows_quarantined for x in loads),
             load_seconds=sum(x.seconds for x in loads),
             dbt_seconds=0.0,
+            payload_read_seconds=sum(x.payload_read_seconds for x in loads),
             ok=all(x.ok for x in loads),
             payload_latencies=[v for x in loads for v in x.shown],
             email_events=sum(x.email_events for x in loads),
@@ -335,10 +339,12 @@ class MicroBatchRunner:
             started_at=started_at,
         )
         if self.measure_payload and report.rows_loaded:
+            t1 = time.perf_counter()
             shown, report.email_events = shown_in_payload(
                 self.target, self.schema, summary.batch_id, started_at
             )
             seen_at = datetime.now(UTC)
+            report.payload_read_seconds = time.perf_counter() - t1
             report.shown = [(seen_at - at).total_seconds() for at in shown]
         return report
 

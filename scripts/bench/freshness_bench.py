@@ -156,6 +156,11 @@ def one_rate(landing: Path, emails: list[str], rate: int, seconds: float, rotate
         "mean_load_seconds": round(
             sum(b["load_seconds"] for b in batches) / max(1, sum(b["loads"] for b in batches)), 3
         ),
+        "mean_payload_read_seconds": round(
+            sum(b["payload_read_seconds"] for b in batches)
+            / max(1, sum(b["loads"] for b in batches)),
+            3,
+        ),
         "mean_batch_dbt_seconds": mean("dbt_seconds"),
         "payload_latency_p50": round(percentile(shown, 0.50) or 0, 3),
         "payload_latency_p95": round(percentile(shown, 0.95) or 0, 3),
@@ -191,14 +196,15 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(
-        "| events/s | events | shown | micro-batches | s/load | dbt s/batch "
+        "| events/s | events | shown | micro-batches | s/load | s/payload read | dbt s/batch "
         "| payload p50 | payload p95 | payload max | micro-batch p50 | micro-batch p95 |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r['rate']:,} | {r['events_timed']:,} | {r['email_events_shown']:,} "
             f"| {r['batches']} | {r['mean_load_seconds']:.2f} "
+            f"| {r['mean_payload_read_seconds']:.2f} "
             f"| {r['mean_batch_dbt_seconds']:.2f} | {r['payload_latency_p50']:.2f} "
             f"| {r['payload_latency_p95']:.2f} | {r['payload_latency_max'] or 0:.2f} "
             f"| {r['latency_p50']:.2f} | {r['latency_p95']:.2f} |"
