@@ -12,7 +12,8 @@
         indexes=indexes_on_postgres([
             {'columns': ['email_event_id']},
             {'columns': ['loaded_at']},
-            {'columns': ['email']}
+            {'columns': ['email']},
+            {'columns': ['message_id']}
         ])
     )
 }}
