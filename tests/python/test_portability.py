@@ -55,7 +55,8 @@ CHECKS = {
     "dim_person_activity": "person_id, last_email_opened_at, last_email_clicked_at, "
     "last_ordered_at, order_count, last_site_visit_at, last_viewed_product_id, engagement_score",
     "dim_person_activity_live": "person_id, last_email_delivered_at, last_email_clicked_at, "
-    "last_email_stop_loaded_at, order_count, engagement_score, unprocessed_event_count",
+    "last_email_stop_loaded_at is not null, order_count, engagement_score, "
+    "unprocessed_event_count",
 }
 
 
