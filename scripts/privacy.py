@@ -1,7 +1,8 @@
 """`mailpipe erase`: carry out pending erasure requests in every layer of the warehouse.
 
-For each erasure request in the raw table `privacy_requests` (its latest version) that the
-audit table `<raw>._erasure_audit` does not list yet, in one transaction:
+The erasure requests in the raw table `privacy_requests` (the latest version of each)
+that the audit table `<raw>._erasure_audit` does not list yet are carried out together,
+in one transaction (all or none), with one scan of each table for all of them:
 
 1. The person's identifiers: the request's email (trimmed, lower case) and customer id,
    then, through the identity graph (`int_identity_person_keys_assigned`, when built),
@@ -17,12 +18,15 @@ audit table `<raw>._erasure_audit` does not list yet, in one transaction:
    reconciliation of loaded files still holds.
 4. The identifiers go on the suppression list `<raw>._suppressions` as hashes, and the
    loader drops records about the person that arrive later.
-5. One audit row: request id, time, identifiers count, rows deleted and redacted per table.
-   No personal data.
+5. One audit row per request: request id, time, identifiers count, rows deleted and
+   redacted per table. No personal data. A row that holds identifiers of two requests
+   counts in the audit of both (and is removed once).
 
 Identifiers are matched case-insensitively as whole tokens (`anna@x.com` does not match
 `joanna@x.com`), with the identifiers passed as bound parameters of one regular expression
-and table and column names quoted.
+and table and column names quoted. The rows a table's scan matches are read before they
+are removed, to count them per request and per loaded file (RequestMatcher applies the
+same token rule in Python).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -104,7 +109,7 @@ def email_derivatives(email: str) -> list[str]:
 
 
 class ErasureFailed(Exception):
-    """A request could not be carried out; its transaction was rolled back."""
+    """The pending requests could not be carried out; their transaction was rolled back."""
 
 
 @dataclass(frozen=True)
@@ -116,12 +121,11 @@ class Request:
 
 @dataclass
 class Erased:
-    """What one request removed, per table (`schema.table`)."""
+    """What one request's identifiers matched, per table (`schema.table`)."""
 
     request_id: str
     identifiers_count: int
     tables: dict[str, dict[str, int]] = field(default_factory=dict)
-    seconds: float = 0.0
 
     def add(self, relation: str, deleted: int = 0, redacted: int = 0) -> None:
         if deleted or redacted:
@@ -140,13 +144,15 @@ class Erased:
 class EraseSummary:
     target: str
     erased: list[Erased]
+    # what was removed, per table (a row two requests name is removed once)
+    removed: dict[str, dict[str, int]]
     seconds: float
     dry_run: bool = False
 
     def line(self) -> str:
-        deleted = sum(e.deleted for e in self.erased)
-        redacted = sum(e.redacted for e in self.erased)
-        tables = len({t for e in self.erased for t in e.tables})
+        deleted = sum(t["deleted"] for t in self.removed.values())
+        redacted = sum(t["redacted"] for t in self.removed.values())
+        tables = len(self.removed)
         identifiers = sum(e.identifiers_count for e in self.erased)
         verb = "dry run, rolled back: would erase" if self.dry_run else "erased"
         return (
@@ -200,6 +206,10 @@ class Warehouse:
             return f"regexp_matches(lower(cast({quote(column)} as varchar)), ?)"
         return f"lower(cast({quote(column)} as text)) ~ %s"
 
+    @property
+    def text_type(self) -> str:
+        return "varchar" if self.engine == "duckdb" else "text"
+
     def placeholders(self, n: int) -> str:
         return ", ".join([self.param] * n)
 
@@ -221,6 +231,35 @@ def token_pattern(identifiers: list[str]) -> str:
     alternatives = "|".join(escape(i) for i in sorted(identifiers, key=lambda i: (-len(i), i)))
     edge = f"[^{TOKEN_CHARACTERS}]"
     return f"(^|{edge})({alternatives})($|{edge})"
+
+
+class RequestMatcher:
+    """Which requests' identifiers a text holds as whole tokens: the rule of token_pattern,
+    by splitting lower-cased text into tokens and looking each up, so that attributing a
+    row costs its length, not its length times the identifiers."""
+
+    SPLIT = re.compile(f"[^{TOKEN_CHARACTERS}]+")
+
+    def __init__(self, identifiers: dict[str, list[str]]) -> None:
+        self.by_token: dict[str, set[str]] = {}
+        # identifiers holding a character outside tokens: matched one by one
+        self.patterns: list[tuple[re.Pattern, str]] = []
+        edge = f"[{TOKEN_CHARACTERS}]"
+        for request_id, values in identifiers.items():
+            for value in values:
+                if self.SPLIT.search(value):
+                    pattern = re.compile(f"(?<!{edge}){re.escape(value)}(?!{edge})")
+                    self.patterns.append((pattern, request_id))
+                else:
+                    self.by_token.setdefault(value, set()).add(request_id)
+
+    def owners(self, texts: list[str]) -> set[str]:
+        found: set[str] = set()
+        for text in texts:
+            for token in self.SPLIT.split(text):
+                found |= self.by_token.get(token, set())
+            found.update(rid for pattern, rid in self.patterns if pattern.search(text))
+        return found
 
 
 def table_exists(db: Warehouse, schema: str, table: str) -> bool:
@@ -357,15 +396,45 @@ def prepare(db: Warehouse, raw: str) -> None:
 
 
 def _erase_table(
-    db: Warehouse, raw: str, key: tuple[str, str], columns: list[str], pattern: str
-) -> tuple[int, int, list[tuple]]:
-    """Delete (or, for raw requests, redact) the rows of one table that hold an identifier.
-    Returns rows deleted, rows redacted, and for loader tables the rows deleted per file:
-    (table name, batch id, source file, rows, is quarantine)."""
+    db: Warehouse,
+    raw: str,
+    key: tuple[str, str],
+    columns: list[str],
+    pattern: str,
+    matcher: RequestMatcher,
+) -> tuple[int, int, list[tuple], dict[str, int]]:
+    """Delete (or, for raw requests, redact) the rows of one table that hold an identifier
+    of any request, in one scan for all of them. The matching rows are read first (their
+    text lower-cased, as the database matched it) and each is counted for every request
+    whose own identifiers it holds. Returns rows deleted, rows redacted, for loader tables
+    the rows deleted per file (table name, batch id, source file, rows, is quarantine), and
+    the rows per request id."""
     schema, table = key
     where = " or ".join(db.matches(c) for c in columns)
     params = [pattern] * len(columns)
     target = relation(schema, table)
+    texts = ", ".join(f"lower(cast({quote(c)} as {db.text_type}))" for c in columns)
+    file_columns = ""
+    if schema == raw and table in BY_NAME:
+        file_columns = f"'{table}', _batch_id, _source_file, false, "
+    elif schema == raw and table == QUARANTINE:
+        file_columns = "table_name, _batch_id, _source_file, true, "
+    width = 4 if file_columns else 0
+    matched = db.rows(f"select {file_columns}{texts} from {target} where {where}", params)
+    by_request: dict[str, int] = {}
+    by_file: dict[tuple, int] = {}
+    for row in matched:
+        owners = matcher.owners([v for v in row[width:] if v is not None])
+        if not owners:
+            raise RuntimeError(f"{schema}.{table}: a row matched no single request's identifiers")
+        for rid in owners:
+            by_request[rid] = by_request.get(rid, 0) + 1
+        if width:
+            by_file[tuple(row[:width])] = by_file.get(tuple(row[:width]), 0) + 1
+    per_file = [
+        (name, batch, source, n, quarantined)
+        for (name, batch, source, quarantined), n in by_file.items()
+    ]
     if schema == raw and table == REQUESTS:
         sets, set_params = [], []
         for column in columns:
@@ -380,81 +449,78 @@ def _erase_table(
         redacted = db.change(
             f"update {target} set {', '.join(sets)} where {where}", set_params + params
         )
-        return 0, redacted, []
-    per_file: list[tuple] = []
-    if schema == raw and table in BY_NAME:
-        per_file = [
-            (table, batch, source, n, False)
-            for batch, source, n in db.rows(
-                f"select _batch_id, _source_file, count(*) from {target} where {where} "
-                "group by _batch_id, _source_file",
-                params,
-            )
-        ]
-    elif schema == raw and table == QUARANTINE:
-        per_file = [
-            (name, batch, source, n, True)
-            for name, batch, source, n in db.rows(
-                f"select table_name, _batch_id, _source_file, count(*) from {target} "
-                f"where {where} group by table_name, _batch_id, _source_file",
-                params,
-            )
-        ]
+        if redacted != len(matched):
+            raise RuntimeError(f"{schema}.{table}: redacted rows differ from the rows matched")
+        return 0, redacted, [], by_request
     deleted = db.change(f"delete from {target} where {where}", params)
-    if per_file and sum(f[3] for f in per_file) != deleted:
-        raise RuntimeError(f"{schema}.{table}: counted rows per file do not add up to deleted")
-    return deleted, 0, per_file
+    if deleted != len(matched):
+        raise RuntimeError(f"{schema}.{table}: deleted rows differ from the rows matched")
+    return deleted, 0, per_file, by_request
 
 
-def erase_request(
+def erase_requests(
     db: Warehouse,
     raw: str,
-    request: Request,
+    requests: list[Request],
     scope: dict[tuple[str, str], list[str]],
     dry_run: bool = False,
-) -> Erased:
-    """Carry out one request in one transaction (rolled back on a dry run)."""
+) -> tuple[list[Erased], dict[str, dict[str, int]]]:
+    """Carry out the requests together in one transaction (rolled back on a dry run), with
+    one scan per table for all of them. Returns what each request's identifiers matched
+    (a row two requests name counts for both) and what was removed per table."""
     started = time.perf_counter()
     db.begin()
     try:
-        identifiers = identifiers_of(db, request)
-        result = Erased(request.request_id, len(identifiers))
+        identifiers = {request.request_id: identifiers_of(db, request) for request in requests}
+        results = {rid: Erased(rid, len(ids)) for rid, ids in identifiers.items()}
+        everything = sorted({i for ids in identifiers.values() for i in ids})
         log.info(
-            "request %s: %d identifiers, scanning %d tables",
-            request.request_id,
-            len(identifiers),
+            "%d requests: %d identifiers, scanning %d tables",
+            len(requests),
+            len(everything),
             len(scope),
         )
+        removed: dict[str, dict[str, int]] = {}
         per_file: list[tuple] = []
-        if identifiers:
-            pattern = token_pattern(identifiers)
+        if everything:
+            pattern = token_pattern(everything)
+            matcher = RequestMatcher(identifiers)
             for key, columns in scope.items():
-                deleted, redacted, files = _erase_table(db, raw, key, columns, pattern)
+                name = f"{key[0]}.{key[1]}"
+                table_started = time.perf_counter()
+                deleted, redacted, files, by_request = _erase_table(
+                    db, raw, key, columns, pattern, matcher
+                )
                 per_file += files
-                result.add(f"{key[0]}.{key[1]}", deleted, redacted)
+                for rid, n in by_request.items():
+                    results[rid].add(name, 0 if redacted else n, n if redacted else 0)
                 if deleted or redacted:
+                    removed[name] = {"deleted": deleted, "redacted": redacted}
                     log.info(
-                        "  %-64s %8s deleted %6s redacted",
-                        f"{key[0]}.{key[1]}",
+                        "  %-64s %8s deleted %6s redacted (%.1f s)",
+                        name,
                         f"{deleted:,}",
                         f"{redacted:,}",
+                        time.perf_counter() - table_started,
                     )
         _count_in_ledger(db, raw, per_file)
         now = datetime.now(UTC)
-        _suppress(db, raw, request.request_id, identifiers, now)
-        db.change(
-            f"insert into {relation(raw, erasure.ERASURE_AUDIT)} (request_id, processed_at, "
-            "identifiers_count, rows_deleted, rows_redacted, rows_by_table) values "
-            f"({db.placeholders(6)})",
-            [
-                request.request_id,
-                now,
-                result.identifiers_count,
-                result.deleted,
-                result.redacted,
-                json.dumps(result.tables, sort_keys=True),
-            ],
-        )
+        for request in requests:
+            result = results[request.request_id]
+            _suppress(db, raw, request.request_id, identifiers[request.request_id], now)
+            db.change(
+                f"insert into {relation(raw, erasure.ERASURE_AUDIT)} (request_id, "
+                "processed_at, identifiers_count, rows_deleted, rows_redacted, rows_by_table) "
+                f"values ({db.placeholders(6)})",
+                [
+                    request.request_id,
+                    now,
+                    result.identifiers_count,
+                    result.deleted,
+                    result.redacted,
+                    json.dumps(result.tables, sort_keys=True),
+                ],
+            )
         if dry_run:
             db.rollback()
         else:
@@ -462,8 +528,8 @@ def erase_request(
     except BaseException:
         db.rollback()
         raise
-    result.seconds = time.perf_counter() - started
-    return result
+    log.info("%d requests carried out in %.1f s", len(requests), time.perf_counter() - started)
+    return [results[r.request_id] for r in requests], removed
 
 
 def _count_in_ledger(db: Warehouse, raw: str, per_file: list[tuple]) -> None:
@@ -520,21 +586,22 @@ def erase(target: Target, raw: str = "raw", dry_run: bool = False) -> EraseSumma
         scope = tables_in_scope(db, raw)
         if db.engine == "postgres":
             db.rollback()
-        erased = []
-        for request in requests:
+        erased: list[Erased] = []
+        removed: dict[str, dict[str, int]] = {}
+        if requests:
             try:
-                erased.append(erase_request(db, raw, request, scope, dry_run))
+                erased, removed = erase_requests(db, raw, requests, scope, dry_run)
             except Exception as exc:
                 first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 raise ErasureFailed(
-                    f"request {request.request_id} failed and was rolled back "
-                    f"({len(erased)} carried out before it): {first_line}"
+                    f"erasing {len(requests)} requests failed and was rolled back (none "
+                    f"carried out): {first_line}"
                 ) from exc
         if db.engine == "duckdb" and not dry_run:
             db.con.execute("checkpoint")
     finally:
         db.close()
-    return EraseSummary(target.describe(), erased, time.perf_counter() - started, dry_run)
+    return EraseSummary(target.describe(), erased, removed, time.perf_counter() - started, dry_run)
 
 
 def _cli(args: argparse.Namespace) -> int:
@@ -554,7 +621,7 @@ def _cli(args: argparse.Namespace) -> int:
         print(
             f"{result.request_id}: {result.deleted:,} rows deleted, {result.redacted:,} "
             f"redacted in {len(result.tables)} tables; {result.identifiers_count} "
-            f"identifiers ({result.seconds:.1f} s)"
+            f"identifiers"
         )
     print(summary.line())
     return 0

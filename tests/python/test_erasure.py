@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from scripts.load import load
-from scripts.privacy import Warehouse, email_derivatives, token_pattern
+from scripts.privacy import RequestMatcher, Warehouse, email_derivatives, token_pattern
 from tests.python.conftest import dbt, mailpipe, query, target_for
 from tests.python.test_replay import isolated, schema
 
@@ -57,6 +57,41 @@ def test_identifiers_match_as_whole_tokens_in_any_case(engine_env):
         "": False,
     }
     assert matches(engine_env, list(cases), ids) == list(cases.values())
+
+
+def test_rows_are_counted_for_the_requests_whose_identifiers_they_hold(engine_env):
+    """RequestMatcher, which counts the rows of one scan per request, agrees with the SQL
+    rule request by request, on both engines."""
+    identifiers = {
+        "R1": ["anna@x.com", "c0000012"],
+        "R2": ["joanna@x.com", "anna@x.com"],  # two requests may name the same address
+        "R3": ["id with space", "x/y:z-1"],  # characters outside tokens
+    }
+    texts = [
+        '{"email": "anna@x.com", "id": "C0000012"}',
+        "joanna@x.com",
+        "https://shop/?u=c0000012&x=1",
+        "c00000123",
+        "to anna@x.com.au",
+        "key: id with space, and x/y:z-1.",
+        "xid with spaces",
+        "",
+    ]
+    matcher = RequestMatcher(identifiers)
+    lowered = [t.lower() for t in texts]
+    by_sql = {rid: matches(engine_env, texts, ids) for rid, ids in identifiers.items()}
+    for i, text in enumerate(lowered):
+        assert matcher.owners([text]) == {rid for rid in identifiers if by_sql[rid][i]}, text
+    assert [sorted(matcher.owners([t])) for t in lowered] == [
+        ["R1", "R2"],
+        ["R2"],
+        ["R1"],
+        [],
+        [],
+        ["R3"],
+        [],
+        [],
+    ]
 
 
 def test_email_derivatives_hash_the_normalised_address(monkeypatch):
