@@ -99,13 +99,13 @@ def read_truth(landing: Path) -> Truth:
 
 
 def read_components(target: Target) -> dict[str, str]:
-    schema = f"{target.config['schema']}_intermediate"
-    sql = f'select identifier_node, component_root from "{schema}"."{MODEL}"'
+    components = target.model_relation("intermediate", MODEL)
+    sql = f"select identifier_node, component_root from {components}"
     try:
         rows = fetch_all(target, sql)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0]
-        raise UserError(f"cannot read {schema}.{MODEL} (run dbt build first): {first}") from None
+        raise UserError(f"cannot read {components} (run dbt build first): {first}") from None
     return {node.lower(): root for node, root in rows}
 
 

@@ -429,7 +429,8 @@ def shown_in_payload(
     now (a delivery, open or click whose time the contact's latest one has reached), and
     how many delivery, open and click events with a receipt time the batch holds. Reads
     the payload view by address, as a reader would: the measure of end-to-end freshness.
-    Two queries, so that no planner runs the view once per event."""
+    Two queries, so that no planner runs the view once per event. Addresses are compared
+    trimmed and lower-cased (normalize_email without the provider rules)."""
     received = _received_at_sql(target, "e")
     events = fetch_all(
         target,
@@ -444,22 +445,23 @@ def shown_in_payload(
     emails = sorted({email for _, email, _, _ in events if email})
     if not emails:
         return [], len(events)
-    payload = f'"{target.config.get("schema", "main")}_activation".sync_email_platform__contacts'
+    payload = target.model_relation("activation", "sync_email_platform__contacts")
     columns = ", ".join(f"extract(epoch from {c})" for c in EPOCH_OF.values())
     marks = ", ".join(["{p}"] * len(emails))
-    latest = {
-        row[0]: dict(zip(EPOCH_OF, row[1:], strict=True))
-        for row in fetch_all(
-            target,
-            f"select email, {columns} from {payload} where email in ({marks})",
-            emails,
-            False,
-        )
-    }
+    # per address, the latest time of each kind over its contacts (an address two
+    # contacts share shows the event on the row of the person identity gave it to)
+    latest: dict[str, dict[str, float]] = {}
+    for email, *epochs in fetch_all(
+        target, f"select email, {columns} from {payload} where email in ({marks})", emails, False
+    ):
+        seen = latest.setdefault(email, {})
+        for event, epoch in zip(EPOCH_OF, epochs, strict=True):
+            if epoch is not None:
+                seen[event] = max(float(epoch), seen.get(event, float("-inf")))
     shown = [
         _parse_received(at)
         for at, email, event, epoch in events
-        if (latest.get(email) or {}).get(event) is not None and float(latest[email][event]) >= epoch
+        if latest.get(email, {}).get(event, float("-inf")) >= epoch
     ]
     return shown, len(events)
 

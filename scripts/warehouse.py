@@ -38,6 +38,11 @@ class Target:
             f"/{cfg.get('dbname')})"
         )
 
+    def model_relation(self, layer: str, model: str) -> str:
+        """The quoted relation of a model: dbt builds a layer's models (its `+schema` in
+        dbt_project.yml) in `<target schema>_<layer>`."""
+        return f'"{self.config.get("schema", "main")}_{layer}"."{model}"'
+
 
 def _env_var(name: str, default: str | None = None) -> str:
     if name in os.environ:

@@ -42,11 +42,8 @@ EVENT_MIX = (("delivered", 0.5), ("open", 0.35), ("click", 0.15))
 def known_emails(limit: int) -> list[str]:
     """Addresses of contacts in the payload whose activity it shows (is_personalised)."""
     target = load_target()
-    schema = target.config.get("schema", "main")
-    sql = (
-        f"select email from {schema}_activation.sync_email_platform__contacts "
-        f"where is_personalised order by email limit {int(limit)}"
-    )
+    payload = target.model_relation("activation", "sync_email_platform__contacts")
+    sql = f"select email from {payload} where is_personalised order by email limit {int(limit)}"
     return [r[0] for r in fetch_all(target, sql)]
 
 

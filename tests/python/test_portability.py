@@ -47,13 +47,15 @@ CHECKS = {
     "click_through_rate, attributed_order_count, attributed_revenue_reporting_amount",
     "sync_email_platform__contacts": "person_id, email, email_key, segment, rfm_segment, "
     "recommended_product_ids, best_send_hour, loyalty_tier, last_abandoned_product_ids, "
-    "last_email_delivered_at, last_email_opened_at, engagement_score",
+    "last_email_delivered_at, last_email_opened_at, engagement_score, churn_risk_score",
     "dim_person_consents": "person_id, consent_purpose, consent_status, status_changed_at, "
     "first_granted_at, consent_event_count",
     "dim_person_contactability": "person_id, contact_purpose, can_contact, decided_by, decided_at",
     "sync_ad_platform__audience_members": "segment_name, person_id, email_sha256",
     "dim_person_activity": "person_id, last_email_opened_at, last_email_clicked_at, "
-    "last_ordered_at, order_count, last_site_visit_at, last_viewed_product_id, engagement_score",
+    "last_ordered_at, order_count, last_site_visit_at, last_viewed_product_id, engagement_score, "
+    "recency_score, frequency_score, churn_risk_score, discount_sensitivity_score, "
+    "population_order_gap_days",
     "dim_person_activity_live": "person_id, last_email_delivered_at, last_email_clicked_at, "
     "last_email_stop_loaded_at is not null, order_count, engagement_score, "
     "unprocessed_event_count",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -25,9 +26,13 @@ pytestmark = pytest.mark.slow
 ACTIVITY_COLUMNS = (
     "person_id, last_email_delivered_at, last_email_opened_at, last_email_clicked_at, "
     "last_email_stop_loaded_at, last_ordered_at, order_count, last_site_visit_at, "
-    "last_viewed_product_id, engagement_score, email_loaded_at, tracking_loaded_at, "
+    "last_viewed_product_id, engagement_score, recency_score, frequency_score, "
+    "days_since_last_order, discount_sensitivity_score, email_loaded_at, tracking_loaded_at, "
     "shop_loaded_at"
 )
+# Not compared with a rebuild: population_order_gap_days and churn_risk_score. A micro-batch
+# keeps the population's typical gap between orders of the last full build, which a rebuild
+# moves when a new order changes a repeat buyer's gap (DECISIONLOG "Micro-batches").
 
 
 @pytest.fixture
@@ -151,12 +156,50 @@ def test_collected_events_reach_the_payload_after_one_micro_batch(
         ):
             time.sleep(0.1)
 
-    # The runner's loader thread loads both files, the micro-batch runs, and it stops.
+    typical_gap = query(env, f"select distinct population_order_gap_days from {activity}")
+    assert len(typical_gap) == 1 and typical_gap[0][0] is not None, typical_gap
+
+    # An order of A's today, landed by the shop's export (not the collector).
+    ordered = now.isoformat().replace("+00:00", "Z")
+    order = {
+        "order_id": "rt-order-a",
+        "shop_customer_id": None,
+        "email": a_email,
+        "created_at": ordered,
+        "updated_at": ordered,
+        "status": "open",
+        "financial_status": "paid",
+        "cancelled_at": None,
+        "currency": "USD",
+        "subtotal_amount": 20.0,
+        "discount_amount": 0.0,
+        "shipping_amount": 0.0,
+        "tax_amount": 0.0,
+        "total_amount": 20.0,
+        "discount_codes": [],
+        "source_name": "web",
+        "line_items": [
+            {
+                "line_item_id": "L1",
+                "product_id": "rt-product",
+                "sku": "SKU-RT",
+                "title": "Real-time product",
+                "quantity": 1,
+                "unit_price": 20.0,
+                "discount_amount": 0.0,
+            }
+        ],
+        "refunds": [],
+        "shipping_address": {"country_code": "US", "city": "Chicago"},
+    }
+    (landing / "shop_orders" / "shop_orders__rt.jsonl").write_text(json.dumps(order) + "\n")
+
+    # The runner's loader thread loads the three files, the micro-batch runs, and it stops.
     ran = mailpipe(
         "stream", "--landing", str(landing), "--max-batches", "1", "--measure-payload", env=env
     )
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    assert "batch 1: 2 files, 4 rows loaded (0 quarantined)" in ran.stdout, ran.stdout
+    assert "batch 1: 3 files, 5 rows loaded (0 quarantined)" in ran.stdout, ran.stdout
     assert "receipt to micro-batch: p50" in ran.stdout and "(4 events)" in ran.stdout, ran.stdout
     # A's delivery and click showed in the payload once loaded (B's unsubscribe is no
     # delivery, open or click: not timed)
@@ -165,15 +208,19 @@ def test_collected_events_reach_the_payload_after_one_micro_batch(
     rows = query(
         env,
         f"select person_id, last_email_clicked_at, engagement_score, last_viewed_product_id, "
-        f"last_site_visit_at from {contacts} where person_id in ('{a_id}', '{b_id}')",
+        f"last_site_visit_at, last_ordered_at, churn_risk_score from {contacts} "
+        f"where person_id in ('{a_id}', '{b_id}')",
     )
     assert [r[0] for r in rows] == [a_id], "B unsubscribed: left out of the payload at once"
-    _, last_clicked, score, viewed, visited = rows[0]
+    _, last_clicked, score, viewed, visited, last_ordered, churn = rows[0]
     assert str(last_clicked).startswith(clicked_at.strftime("%Y-%m-%d %H:%M:%S"))
     assert viewed == "rt-product"
     assert str(visited).startswith(now.strftime("%Y-%m-%d %H:%M:%S"))
-    # A click today is worth its full weight.
-    assert float(score) == pytest.approx(float(a_score) + 3.0, abs=1e-4)
+    assert str(last_ordered).startswith(now.strftime("%Y-%m-%d %H:%M:%S"))
+    # A click and an order today are worth their full weights (3 and 10).
+    assert float(score) == pytest.approx(float(a_score) + 13.0, abs=1e-4)
+    # An order today: 0 days overdue, the lowest churn risk there is, 1 / (1 + e^(2 * 2)).
+    assert float(churn) == pytest.approx(0.0180, abs=1e-4)
 
     # Zero lag: a later click of A's and an unsubscribe of C's, loaded but not yet taken
     # in by a micro-batch, are in dim_person_activity_live and the payload at once (and
@@ -226,11 +273,47 @@ def test_collected_events_reach_the_payload_after_one_micro_batch(
         f"where refreshed_at > (select min(refreshed_at) from {activity}) order by person_id",
     )
     assert [r[0] for r in refreshed] == sorted([a_id, b_id])
+    assert query(env, f"select distinct population_order_gap_days from {activity}") == typical_gap
     rebuilt = dbt("run", "--select", "dim_person_activity", env=env)
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:]
     assert query(env, f"select {ACTIVITY_COLUMNS} from {activity} order by person_id") == (
         incremental
     )
+
+    # On Postgres a micro-batch's model runs in a transaction that first caps its parallel
+    # workers (var realtime__postgres_parallel_workers_per_gather), leaving cores to the
+    # payload's readers; DuckDB and batch builds set nothing.
+    for micro_batch in (True, False):
+        statements = model_statements(env, "dim_person_activity", micro_batch)
+        capped = "set local max_parallel_workers_per_gather = 0"
+        expected = micro_batch and env["DBT_TARGET"] != "dev"
+        assert (statements[0] == capped) is expected, statements[:2]
+        assert capped not in statements[1:], statements
+
+
+def model_statements(env: dict[str, str], model: str, micro_batch: bool) -> list[str]:
+    """The SQL statements dbt runs for one model, in order, from its debug log."""
+    ran = dbt(
+        "run",
+        "--select",
+        model,
+        "--vars",
+        json.dumps({"realtime__micro_batch": micro_batch}),
+        "--log-format",
+        "json",
+        "--log-level",
+        "debug",
+        env=env,
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:]
+    statements = []
+    for line in ran.stdout.splitlines():
+        event = json.loads(line)
+        node = event["data"].get("node_info") or {}
+        if event["info"]["name"] == "SQLQuery" and node.get("node_name") == model:
+            # without dbt's leading query comment
+            statements.append(re.sub(r"^/\*.*?\*/", "", event["data"]["sql"], flags=re.S).strip())
+    return statements
 
 
 def test_a_second_runner_is_refused(tmp_path, duckdb_env):

@@ -2,10 +2,10 @@
     reads. The batch build's contact row (sync_email_platform__contact_profiles) with the
     person's latest activity from dim_person_activity_live: the micro-batches' table with
     the raw email events loaded since, so that an email event shows here as soon as it is
-    loaded. The engagement score and latest product viewed replace the batch's, and a
-    person whose unsubscribe, complaint or hard bounce was loaded after the batch
-    assembled their row is left out at once, until the next batch applies every
-    contactability rule. A view, so that a micro-batch never rewrites the payload. -#}
+    loaded. The engagement score, churn risk and latest product viewed replace the
+    batch's (as of the last micro-batch), and a person whose unsubscribe, complaint or
+    hard bounce was loaded after the batch assembled their row is left out at once, until
+    the next batch applies every contactability rule. A view, so that a micro-batch never rewrites the payload. -#}
 {{ config(materialized='view') }}
 with
 
@@ -51,6 +51,7 @@ activity as (
         last_site_visit_at,
         last_viewed_product_id,
         engagement_score,
+        churn_risk_score,
         refreshed_at
     from {{ ref('dim_person_activity_live') }}
 ),
@@ -90,7 +91,12 @@ contacts_refreshed as (
                         activity.engagement_score, contact_profiles.engagement_score
                     )
         end as engagement_score,
-        contact_profiles.churn_risk_score,
+        case
+            when contact_profiles.is_personalised
+                then coalesce(
+                        activity.churn_risk_score, contact_profiles.churn_risk_score
+                    )
+        end as churn_risk_score,
         contact_profiles.purchase_intent_score,
         case
             when contact_profiles.is_personalised then activity.last_email_delivered_at

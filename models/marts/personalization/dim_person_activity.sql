@@ -51,6 +51,7 @@ orders as not materialized (
         ordered_at,
         cancelled_at,
         order_status,
+        has_discount_code,
         loaded_at
     from {{ ref('stg_shop__orders') }}
 ),
@@ -204,6 +205,7 @@ orders_keyed as (
         orders.ordered_at,
         {{ is_cancelled_order('orders.cancelled_at', 'orders.order_status') }}
             as is_cancelled,
+        orders.has_discount_code,
         orders.loaded_at
     from orders_in_scope as orders
     left join person_keys as customer_keys
@@ -311,9 +313,76 @@ engagement_events as (
 purchases as (
     select
         person_id,
-        ordered_at
+        ordered_at,
+        has_discount_code
     from orders_touched
     where not is_cancelled and cast(ordered_at as date) <= {{ as_of_date }}
+),
+
+purchases_aggregated as (
+    -- the order scores of dim_customer_scores (RFM recency and frequency, churn risk,
+    -- discount sensitivity), from the same orders
+    select
+        person_id,
+        count(*) as purchase_count,
+        count(case when has_discount_code then 1 end) as discounted_purchase_count,
+        {{ dbt.datediff('cast(max(ordered_at) as date)', as_of_date, 'day') }}
+            as days_since_last_order,
+        {{ dbt.datediff(
+            'cast(min(ordered_at) as date)', 'cast(max(ordered_at) as date)', 'day'
+        ) }} as purchase_span_days
+    from purchases
+    group by person_id
+),
+
+purchases_timed as (
+    -- the mean gap between a person's orders: first to last order over the gaps between
+    select
+        *,
+        case
+            when purchase_count > 1
+                then cast(purchase_span_days as {{ dbt.type_numeric() }})
+                    / (purchase_count - 1)
+        end as own_order_gap_days
+    from purchases_aggregated
+),
+
+population_gap as (
+    -- the median of repeat buyers' own mean gaps: a population statistic, computed over
+    -- everyone by a full build and kept by micro-batches until the next one
+    {% if is_incremental() %}
+        select max(population_order_gap_days) as population_order_gap_days
+        from {{ this }}
+    {% else %}
+        select
+            cast(
+                percentile_cont(0.5) within group (order by own_order_gap_days)
+                as {{ dbt.type_numeric() }}
+            ) as population_order_gap_days
+        from purchases_timed
+        where purchase_count > 1
+    {% endif %}
+),
+
+purchases_scored as (
+    select
+        purchases_timed.person_id,
+        purchases_timed.days_since_last_order,
+        {{ rfm_recency_score('purchases_timed.days_since_last_order') }} as recency_score,
+        {{ rfm_frequency_score('purchases_timed.purchase_count') }} as frequency_score,
+        {{ churn_risk_score(
+            'purchases_timed.days_since_last_order',
+            typical_order_gap_days(
+                'purchases_timed.own_order_gap_days',
+                'purchases_timed.purchase_count',
+                'population_gap.population_order_gap_days'
+            )
+        ) }} as churn_risk_score,
+        {{ discount_sensitivity_score(
+            'purchases_timed.discounted_purchase_count', 'purchases_timed.purchase_count'
+        ) }} as discount_sensitivity_score
+    from purchases_timed
+    cross join population_gap
 ),
 
 engagements_listed as (
@@ -350,6 +419,17 @@ activity_joined as (
         cast(
             round(coalesce(engagements_scored.engagement_points, 0), 4) as numeric(18, 4)
         ) as engagement_score,
+        cast(purchases_scored.recency_score as {{ dbt.type_bigint() }}) as recency_score,
+        cast(purchases_scored.frequency_score as {{ dbt.type_bigint() }})
+            as frequency_score,
+        cast(purchases_scored.days_since_last_order as {{ dbt.type_bigint() }})
+            as days_since_last_order,
+        cast(round(purchases_scored.churn_risk_score, 4) as numeric(5, 4))
+            as churn_risk_score,
+        cast(round(purchases_scored.discount_sensitivity_score, 4) as numeric(5, 4))
+            as discount_sensitivity_score,
+        cast(population_gap.population_order_gap_days as numeric(28, 6))
+            as population_order_gap_days,
         email_aggregated.email_loaded_at,
         tracking_aggregated.tracking_loaded_at,
         orders_aggregated.shop_loaded_at,
@@ -367,6 +447,9 @@ activity_joined as (
             and product_views_ranked.view_rank = 1
     left join engagements_scored
         on people_touched.person_id = engagements_scored.person_id
+    left join purchases_scored
+        on people_touched.person_id = purchases_scored.person_id
+    cross join population_gap
     where people_touched.person_id is not null
 )
 

@@ -20,6 +20,12 @@ activity as (
         last_site_visit_at,
         last_viewed_product_id,
         engagement_score,
+        recency_score,
+        frequency_score,
+        days_since_last_order,
+        churn_risk_score,
+        discount_sensitivity_score,
+        population_order_gap_days,
         email_loaded_at,
         refreshed_at
     from {{ ref('dim_person_activity') }}
@@ -168,6 +174,12 @@ activity_combined as (
         activity.last_site_visit_at,
         activity.last_viewed_product_id,
         activity.engagement_score,
+        activity.recency_score,
+        activity.frequency_score,
+        activity.days_since_last_order,
+        activity.churn_risk_score,
+        activity.discount_sensitivity_score,
+        activity.population_order_gap_days,
         activity.refreshed_at,
         cast(
             coalesce(unprocessed_aggregated.unprocessed_event_count, 0)

@@ -1,0 +1,3 @@
+{% macro micro_batch_session_settings() -%}
+    {{ return(adapter.dispatch('micro_batch_session_settings', 'email_personalization')()) }}
+{%- endmacro %}
