@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CUSTOMERS ?= 10000
 
-.PHONY: help install demo test lint bench clean
+.PHONY: help install demo test lint bench bench-build clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -46,6 +46,12 @@ bench: $(STAMP)  ## generate and load at 100k and 1M customers on DuckDB and Pos
 	. .ci/postgres-env; \
 	bash .ci/postgres-up; \
 	$(BIN)/python -m scripts.bench.load_bench
+
+bench-build: $(STAMP)  ## dbt build at 10k, 100k and 1M customers on DuckDB and 100k on Postgres (docs/benchmarks.md)
+	@set -euo pipefail; \
+	. .ci/postgres-env; \
+	bash .ci/postgres-up; \
+	$(BIN)/python -m scripts.bench.build_bench --markdown docs/benchmarks-build.md
 
 clean:  ## remove build output and the local DuckDB file (not the landing data)
 	rm -rf target logs data/warehouse

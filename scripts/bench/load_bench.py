@@ -39,8 +39,12 @@ class Step:
     storage_mb: float = 0.0
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Run a command; return wall seconds, peak RSS in MB (it and its children), stdout."""
+def run_measured(
+    cmd: list[str], env: dict[str, str], check: bool = True
+) -> tuple[float, float, str]:
+    """Run a command; return wall seconds, peak RSS in MB (it and its children), stdout.
+    A non-zero exit stops the benchmark, unless `check` is off (the caller then reads
+    what the command wrote)."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(cmd, cwd=PROJECT_DIR, env=env, stdout=out, stderr=sys.stderr)
@@ -49,7 +53,7 @@ def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str
         seconds = time.perf_counter() - started
         out.seek(0)
         text = out.read()
-    if proc.returncode != 0:
+    if check and proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{text[-2000:]}")
     return seconds, usage.ru_maxrss / 1024, text
 
@@ -86,84 +90,103 @@ def machine() -> dict[str, str]:
     }
 
 
+def generate_step(customers: int, workers: int, work: Path) -> tuple[Step, Path]:
+    """Generate the sample data of `customers` into a fresh landing folder under `work`."""
+    landing = work / f"landing-{customers}"
+    if landing.exists():
+        shutil.rmtree(landing)
+    cmd = [sys.executable, "-m", "scripts", "-q", "generate", "--customers", str(customers)]
+    cmd += ["--workers", str(workers), "--out", str(landing)]
+    seconds, rss, _ = run_measured(cmd, bench_env())
+    manifest = json.loads((landing / "_manifest.json").read_text())
+    rows = sum(manifest["rows_by_table"].values())
+    print(
+        f"generate {customers:>9,}: {rows:,} records in {seconds:.1f} s "
+        f"({rows / seconds:,.0f}/s), peak {rss:,.0f} MB",
+        flush=True,
+    )
+    return Step("generate", "-", customers, seconds, rows, rows / seconds, rss), landing
+
+
+def bench_env(engine: str | None = None, customers: int = 0, work: Path | None = None) -> dict:
+    """The environment of a benchmark step: no usage statistics; with an engine, the
+    warehouse of that engine and scale (a DuckDB file under `work`, or Postgres schemas
+    `bench_<customers>*` with raw data in `raw_bench_<customers>`)."""
+    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    if engine == "duckdb":
+        env.update(
+            DBT_TARGET="dev",
+            MAILPIPE_DUCKDB_PATH=str(work / f"bench-{customers}.duckdb"),
+            MAILPIPE_RAW_SCHEMA="raw",
+        )
+    elif engine == "postgres":
+        env.update(
+            DBT_TARGET="prod",
+            MAILPIPE_PG_SCHEMA=f"bench_{customers}",
+            MAILPIPE_RAW_SCHEMA=f"raw_bench_{customers}",
+        )
+    return env
+
+
+def load_step(engine: str, customers: int, landing: Path, work: Path) -> Step:
+    """Load a landing folder into a new warehouse of the engine (bench_env's); the
+    warehouse is left in place for the next step (drop_warehouse removes it)."""
+    env = bench_env(engine, customers, work)
+    drop_warehouse(engine, customers, work)
+    summary_path = work / f"load-{engine}-{customers}.json"
+    schema = env["MAILPIPE_RAW_SCHEMA"]
+    cmd = [sys.executable, "-m", "scripts", "-q", "load", "--landing", str(landing)]
+    cmd += ["--schema", schema, "--json", str(summary_path)]
+    seconds, rss, _ = run_measured(cmd, env)
+    summary = json.loads(summary_path.read_text())
+    if summary["files_failed"]:
+        raise SystemExit(f"files failed to load: {summary['files_failed']}")
+    lines = summary["lines_read"]
+    if engine == "postgres":
+        storage = _pg_schema_mb(schema, env)
+    else:
+        storage = Path(env["MAILPIPE_DUCKDB_PATH"]).stat().st_size / 2**20
+    print(
+        f"load {engine:<8} {customers:>9,}: {lines:,} lines in {seconds:.1f} s "
+        f"({lines / seconds:,.0f} rows/s), peak {rss:,.0f} MB, {storage:,.0f} MB stored",
+        flush=True,
+    )
+    return Step("load", engine, customers, seconds, lines, lines / seconds, rss, storage)
+
+
+def drop_warehouse(engine: str, customers: int, work: Path) -> None:
+    """Remove the warehouse of an engine and scale: the DuckDB file, or every Postgres
+    schema of bench_env's."""
+    env = bench_env(engine, customers, work)
+    if engine == "duckdb":
+        path = Path(env["MAILPIPE_DUCKDB_PATH"])
+        path.unlink(missing_ok=True)
+        Path(f"{path}.wal").unlink(missing_ok=True)
+        return
+    con = _pg(env)
+    with con.cursor() as cur:
+        cur.execute(
+            "select nspname from pg_namespace where nspname in (%s, %s) or nspname like %s",
+            (
+                env["MAILPIPE_RAW_SCHEMA"],
+                env["MAILPIPE_PG_SCHEMA"],
+                env["MAILPIPE_PG_SCHEMA"].replace("_", r"\_") + r"\_%",
+            ),
+        )
+        for (schema,) in cur.fetchall():
+            cur.execute(f'drop schema "{schema}" cascade')
+    con.commit()
+    con.close()
+
+
 def bench(scales: list[int], engines: list[str], workers: int, work: Path) -> list[Step]:
     steps: list[Step] = []
-    py = sys.executable
-    base_env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     for customers in scales:
-        landing = work / f"landing-{customers}"
-        if landing.exists():
-            shutil.rmtree(landing)
-        seconds, rss, _ = run_measured(
-            [
-                py,
-                "-m",
-                "scripts",
-                "-q",
-                "generate",
-                "--customers",
-                str(customers),
-                "--workers",
-                str(workers),
-                "--out",
-                str(landing),
-            ],
-            base_env,
-        )
-        manifest = json.loads((landing / "_manifest.json").read_text())
-        rows = sum(manifest["rows_by_table"].values())
-        steps.append(Step("generate", "-", customers, seconds, rows, rows / seconds, rss))
-        print(
-            f"generate {customers:>9,}: {rows:,} records in {seconds:.1f} s "
-            f"({rows / seconds:,.0f}/s), peak {rss:,.0f} MB",
-            flush=True,
-        )
+        step, landing = generate_step(customers, workers, work)
+        steps.append(step)
         for engine in engines:
-            env = dict(base_env)
-            summary_path = work / f"load-{engine}-{customers}.json"
-            if engine == "duckdb":
-                db = work / f"bench-{customers}.duckdb"
-                db.unlink(missing_ok=True)
-                env.update(DBT_TARGET="dev", MAILPIPE_DUCKDB_PATH=str(db))
-                schema = "raw"
-            else:
-                env["DBT_TARGET"] = "prod"
-                schema = f"raw_bench_{customers}"
-                _drop_pg_schema(schema, env)
-            seconds, rss, _ = run_measured(
-                [
-                    py,
-                    "-m",
-                    "scripts",
-                    "-q",
-                    "load",
-                    "--landing",
-                    str(landing),
-                    "--schema",
-                    schema,
-                    "--json",
-                    str(summary_path),
-                ],
-                env,
-            )
-            summary = json.loads(summary_path.read_text())
-            if summary["files_failed"]:
-                raise SystemExit(f"files failed to load: {summary['files_failed']}")
-            lines = summary["lines_read"]
-            if engine == "postgres":
-                storage = _pg_schema_mb(schema, env)
-                _drop_pg_schema(schema, env)
-            else:
-                storage = db.stat().st_size / 2**20
-                db.unlink(missing_ok=True)
-            steps.append(
-                Step("load", engine, customers, seconds, lines, lines / seconds, rss, storage)
-            )
-            print(
-                f"load {engine:<8} {customers:>9,}: {lines:,} lines in {seconds:.1f} s "
-                f"({lines / seconds:,.0f} rows/s), peak {rss:,.0f} MB, {storage:,.0f} MB stored",
-                flush=True,
-            )
+            steps.append(load_step(engine, customers, landing, work))
+            drop_warehouse(engine, customers, work)
         shutil.rmtree(landing)
     return steps
 
@@ -178,14 +201,6 @@ def _pg(env: dict[str, str]):
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-def _drop_pg_schema(schema: str, env: dict[str, str]) -> None:
-    con = _pg(env)
-    with con.cursor() as cur:
-        cur.execute(f'drop schema if exists "{schema}" cascade')
-    con.commit()
-    con.close()
 
 
 def _pg_schema_mb(schema: str, env: dict[str, str]) -> float:

@@ -1,0 +1,302 @@
+"""Benchmark: the whole `dbt build` at several scales, on DuckDB and Postgres (issue 8).
+
+For each scale: generate the sample data, load it, and run `dbt build` (seeds, models,
+snapshots, data and unit tests) as its own process, timed on the wall clock, with its
+peak resident memory from the kernel. Then the incremental build after 1% new events: the
+micro-batch selection of `mailpipe stream` (scripts.bench.incremental_bench), against the
+same models in the full build and against the whole build.
+
+The build runs on one thread by default (--threads), so that the figures add up: from its
+run_results.json, models and tests separately and the ten slowest nodes with their share;
+from its debug log, the time its SQL statements took, and so dbt's overhead (the wall time
+less the SQL time: parsing, compiling, hooks, metadata queries). Across scales: time and
+memory per scale and how they grow.
+On Postgres the memory is the dbt process's; the server's own is not counted. Each
+warehouse is removed after its scale unless --keep.
+
+    python -m scripts.bench.build_bench --scales 10000 100000 1000000 --postgres-scales 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from scripts.bench.load_bench import (
+    DOCS,
+    bench_env,
+    drop_warehouse,
+    generate_step,
+    load_step,
+    machine,
+    run_measured,
+)
+from scripts.warehouse import PROJECT_DIR
+
+# run_results.json unique_id prefix -> the kind reported
+KINDS = {
+    "model": "models",
+    "test": "data tests",
+    "unit_test": "unit tests",
+    "seed": "seeds",
+    "snapshot": "snapshots",
+    "operation": "hooks",
+}
+TARGETS = {
+    "duckdb_1m_build_seconds": 180,
+    "duckdb_1m_peak_mb": 4096,
+    "incremental_share": 0.10,
+    "postgres_100k_build_seconds": 120,
+    "growth_100k_to_1m": 12,
+}
+
+
+@dataclass
+class Run:
+    engine: str
+    customers: int
+    generate_seconds: float
+    load_seconds: float
+    load_rows_per_second: float
+    build_seconds: float
+    threads: int
+    sql_seconds: float
+    build_ok: bool
+    peak_rss_mb: float
+    warehouse_mb: float
+    seconds_by_kind: dict[str, float]
+    failed_nodes: list[str]
+    overhead_seconds: float  # build_seconds - sql_seconds (meaningful on one thread)
+    slowest: list[dict] = field(default_factory=list)
+    incremental_seconds: float | None = None
+    incremental_models_full_seconds: float | None = None
+
+
+def summarise(run_results: Path) -> tuple[dict[str, float], list[dict], list[str]]:
+    """Execution seconds by kind, the ten slowest nodes, and the nodes that did not pass."""
+    results = json.loads(run_results.read_text())["results"]
+    by_kind = dict.fromkeys(KINDS.values(), 0.0)
+    nodes = []
+    failed = []
+    for result in results:
+        prefix = result["unique_id"].split(".", 1)[0]
+        kind = KINDS.get(prefix, "other")
+        seconds = float(result.get("execution_time") or 0.0)
+        by_kind[kind] = by_kind.get(kind, 0.0) + seconds
+        name = result["unique_id"].split(".", 2)[-1]
+        nodes.append({"node": name, "kind": kind, "seconds": round(seconds, 2)})
+        if result["status"] not in ("success", "pass", "warn", "skipped", "no op"):
+            failed.append(f"{name} ({result['status']})")
+    total = sum(by_kind.values()) or 1.0
+    slowest = sorted(nodes, key=lambda n: n["seconds"], reverse=True)[:10]
+    for node in slowest:
+        node["share"] = round(node["seconds"] / total, 4)
+    return {k: round(v, 2) for k, v in by_kind.items()}, slowest, failed
+
+
+def sql_seconds(log: Path) -> float:
+    """The summed time of every SQL statement in a dbt debug log written as JSON lines."""
+    total = 0.0
+    with log.open() as lines:
+        for line in lines:
+            if '"SQLQueryStatus"' in line:
+                total += float(json.loads(line)["data"]["elapsed"])
+    return total
+
+
+def build_step(engine: str, customers: int, work: Path, threads: int) -> Run:
+    env = bench_env(engine, customers, work)
+    target_path = work / f"target-{engine}-{customers}"
+    log_path = work / f"logs-{engine}-{customers}"
+    for path in (target_path, log_path):
+        shutil.rmtree(path, ignore_errors=True)
+    env.update(
+        DBT_TARGET_PATH=str(target_path),
+        DBT_LOG_PATH=str(log_path),
+        DBT_LOG_FILE_MAX_BYTES="0",  # one file: every statement's time is read from it
+        MAILPIPE_THREADS=str(threads),
+    )
+    dbt = str(Path(sys.executable).parent / "dbt")
+    cmd = [dbt, "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    cmd += ["--log-format-file", "json", "--log-level-file", "debug"]
+    seconds, rss, _ = run_measured(cmd, env, check=False)
+    sql = sql_seconds(log_path / "dbt.log")
+    kept = work / f"run_results-{engine}-{customers}.json"
+    if not (target_path / "run_results.json").exists():
+        raise SystemExit(f"dbt build wrote no run_results.json (see {log_path})")
+    shutil.copy(target_path / "run_results.json", kept)
+    by_kind, slowest, failed = summarise(kept)
+    if engine == "duckdb":
+        warehouse_mb = Path(env["MAILPIPE_DUCKDB_PATH"]).stat().st_size / 2**20
+    else:
+        from scripts.bench.load_bench import _pg_schema_mb
+
+        warehouse_mb = sum(
+            _pg_schema_mb(f"{env['MAILPIPE_PG_SCHEMA']}{suffix}", env)
+            for suffix in (
+                "",
+                "_staging",
+                "_intermediate",
+                "_marts",
+                "_activation",
+                "_ad_platform",
+                "_snapshots",
+                "_monitoring",
+            )
+        ) + _pg_schema_mb(env["MAILPIPE_RAW_SCHEMA"], env)
+    overhead = seconds - sql
+    print(
+        f"build {engine:<8} {customers:>9,}: {seconds:.1f} s wall on {threads} thread(s) "
+        f"(models {by_kind['models']:.1f} s, tests "
+        f"{by_kind['data tests'] + by_kind['unit tests']:.1f} s; SQL {sql:.1f} s, "
+        f"dbt overhead {overhead:.1f} s), peak {rss:,.0f} MB, {len(failed)} nodes not passed",
+        flush=True,
+    )
+    return Run(
+        engine=engine,
+        customers=customers,
+        generate_seconds=0.0,
+        load_seconds=0.0,
+        load_rows_per_second=0.0,
+        build_seconds=round(seconds, 2),
+        threads=threads,
+        sql_seconds=round(sql, 2),
+        build_ok=not failed,
+        peak_rss_mb=round(rss, 1),
+        warehouse_mb=round(warehouse_mb, 1),
+        seconds_by_kind=by_kind,
+        failed_nodes=failed,
+        overhead_seconds=round(overhead, 2),
+        slowest=slowest,
+    )
+
+
+def incremental_step(run: Run, landing: Path, work: Path) -> None:
+    """The micro-batch after 1% new events, against the full build's same models."""
+    env = bench_env(run.engine, run.customers, work)
+    out = work / f"incremental-{run.engine}-{run.customers}.json"
+    cmd = [sys.executable, "-m", "scripts.bench.incremental_bench", "--landing", str(landing)]
+    cmd += ["--share", "0.01", "--json", str(out)]
+    cmd += ["--full-from", str(work / f"run_results-{run.engine}-{run.customers}.json")]
+    env["DBT_TARGET_PATH"] = str(work / f"target-{run.engine}-{run.customers}-incremental")
+    run_measured(cmd, env)
+    # the new events stay out of the other engines' loads of the same landing folder
+    for path in landing.glob("*/zz_incremental_bench_*.jsonl"):
+        path.unlink()
+    result = json.loads(out.read_text())
+    run.incremental_seconds = result["incremental_seconds"]
+    run.incremental_models_full_seconds = result["full_seconds"]
+    print(
+        f"incremental {run.engine:<8} {run.customers:>9,}: {run.incremental_seconds:.1f} s "
+        f"({run.incremental_seconds / run.build_seconds:.1%} of the build)",
+        flush=True,
+    )
+
+
+def markdown(runs: list[Run], facts: dict[str, str]) -> str:
+    lines = [
+        "| engine | customers | generate s | load s | load rows/s | build s (threads) "
+        "| models s | tests s | SQL s | dbt overhead s | peak memory MB | warehouse MB "
+        "| incremental s | incremental / build |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in runs:
+        tests = r.seconds_by_kind["data tests"] + r.seconds_by_kind["unit tests"]
+        inc = r.incremental_seconds
+        lines.append(
+            f"| {r.engine} | {r.customers:,} | {r.generate_seconds:.1f} | {r.load_seconds:.1f} "
+            f"| {r.load_rows_per_second:,.0f} | {r.build_seconds:.1f} ({r.threads})"
+            f"{'' if r.build_ok else ' (failures)'} | {r.seconds_by_kind['models']:.1f} "
+            f"| {tests:.1f} | {r.sql_seconds:.1f} | {r.overhead_seconds:.1f} "
+            f"({r.overhead_seconds / r.build_seconds:.0%}) | {r.peak_rss_mb:,.0f} "
+            f"| {r.warehouse_mb:,.0f} | {'' if inc is None else f'{inc:.1f}'} "
+            f"| {'' if inc is None else f'{inc / r.build_seconds:.1%}'} |"
+        )
+    lines += ["", "Growth from one scale to the next (same engine):", ""]
+    lines += ["| engine | customers | customers grow | build time grows | peak memory grows |"]
+    lines += ["|---|---|---:|---:|---:|"]
+    for engine in dict.fromkeys(r.engine for r in runs):
+        scaled = sorted((r for r in runs if r.engine == engine), key=lambda r: r.customers)
+        for small, big in itertools.pairwise(scaled):
+            lines.append(
+                f"| {engine} | {small.customers:,} → {big.customers:,} "
+                f"| {big.customers / small.customers:.0f}-fold "
+                f"| {big.build_seconds / small.build_seconds:.1f}-fold "
+                f"| {big.peak_rss_mb / small.peak_rss_mb:.1f}-fold |"
+            )
+    for r in runs:
+        lines += ["", f"Ten slowest nodes, {r.engine} at {r.customers:,} customers:", ""]
+        lines += ["| node | kind | seconds | share of node time |", "|---|---|---:|---:|"]
+        lines += [
+            f"| `{n['node']}` | {n['kind']} | {n['seconds']:.1f} | {n['share']:.1%} |"
+            for n in r.slowest
+        ]
+        if r.failed_nodes:
+            lines += ["", f"Not passed: {', '.join(r.failed_nodes)}."]
+    machine_line = ", ".join(f"{k}: {v}" for k, v in facts.items() if v)
+    return "\n".join(lines) + f"\n\nMachine: {machine_line}.\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench.build_bench", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument(
+        "--postgres-scales",
+        type=int,
+        nargs="*",
+        default=[100_000],
+        help="the scales also built on Postgres (none: DuckDB only)",
+    )
+    parser.add_argument("--workers", type=int, default=2, help="generator processes")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="dbt threads (1: the time sums add up)"
+    )
+    parser.add_argument("--no-incremental", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the warehouses")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "mailpipe-bench")
+    parser.add_argument("--json", type=Path, default=DOCS / "benchmarks-build.json")
+    parser.add_argument("--markdown", type=Path, default=None, help="also write the tables here")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    facts = machine()
+    runs: list[Run] = []
+    for customers in sorted(set(args.scales) | set(args.postgres_scales)):
+        generated, landing = generate_step(customers, args.workers, args.work)
+        engines = ["duckdb"] if customers in args.scales else []
+        engines += ["postgres"] if customers in args.postgres_scales else []
+        for engine in engines:
+            loaded = load_step(engine, customers, landing, args.work)
+            run = build_step(engine, customers, args.work, args.threads)
+            run.generate_seconds = round(generated.seconds, 2)
+            run.load_seconds = round(loaded.seconds, 2)
+            run.load_rows_per_second = round(loaded.rows_per_second)
+            if not args.no_incremental:
+                incremental_step(run, landing, args.work)
+            runs.append(run)
+            if not args.keep:
+                drop_warehouse(engine, customers, args.work)
+            args.json.write_text(
+                json.dumps(
+                    {"machine": facts, "targets": TARGETS, "runs": [asdict(r) for r in runs]},
+                    indent=2,
+                )
+                + "\n"
+            )
+        shutil.rmtree(landing)
+    table = markdown(runs, facts)
+    print("\n" + table)
+    if args.markdown:
+        args.markdown.write_text(table)
+    return 0 if all(r.build_ok for r in runs) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
