@@ -74,20 +74,14 @@ orders_timed as (
         cast(last_ordered_at as date) as last_order_date,
         {{ dbt.datediff('cast(last_ordered_at as date)', as_of_date, 'day') }}
             as days_since_last_order,
-        case
-            when order_count > 1
-                then cast(order_span_days as {{ dbt.type_numeric() }}) / (order_count - 1)
-        end as own_order_gap_days
+        {{ own_order_gap_days('order_span_days', 'order_count') }} as own_order_gap_days
     from orders_aggregated
 ),
 
 population_gap as (
     -- the typical gap of the population: the median of repeat buyers' own mean gaps
     select
-        cast(
-            percentile_cont(0.5) within group (order by own_order_gap_days)
-            as {{ dbt.type_numeric() }}
-        ) as population_order_gap_days
+        {{ population_order_gap_days('own_order_gap_days') }} as population_order_gap_days
     from orders_timed
     where order_count > 1
 ),

@@ -339,11 +339,8 @@ purchases_timed as (
     -- the mean gap between a person's orders: first to last order over the gaps between
     select
         *,
-        case
-            when purchase_count > 1
-                then cast(purchase_span_days as {{ dbt.type_numeric() }})
-                    / (purchase_count - 1)
-        end as own_order_gap_days
+        {{ own_order_gap_days('purchase_span_days', 'purchase_count') }}
+            as own_order_gap_days
     from purchases_aggregated
 ),
 
@@ -355,10 +352,8 @@ population_gap as (
         from {{ this }}
     {% else %}
         select
-            cast(
-                percentile_cont(0.5) within group (order by own_order_gap_days)
-                as {{ dbt.type_numeric() }}
-            ) as population_order_gap_days
+            {{ population_order_gap_days('own_order_gap_days') }}
+                as population_order_gap_days
         from purchases_timed
         where purchase_count > 1
     {% endif %}
