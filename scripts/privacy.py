@@ -23,10 +23,11 @@ in one transaction (all or none), with one scan of each table for all of them:
    counts in the audit of both (and is removed once).
 
 Identifiers are matched case-insensitively as whole tokens (`anna@x.com` does not match
-`joanna@x.com`), with the identifiers passed as bound parameters of one regular expression
-and table and column names quoted. The rows a table's scan matches are read before they
-are removed, to count them per request and per loaded file (RequestMatcher applies the
-same token rule in Python).
+`joanna@x.com`): a row's text is split into runs of the characters an identifier may hold,
+and each run is looked up in a temporary table of the identifiers (bound parameters; table
+and column names quoted). The rows a table's scan matches are read before they are
+removed, to count them per request and per loaded file (RequestMatcher applies the same
+token rule in Python).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ TOKEN_CHARACTERS = "a-z0-9._%+@-"
 REGEX_SPECIAL = set("\\.^$|?*+()[]{}")
 # Shorter identifiers would match too much to be erased safely; they are skipped (logged).
 MIN_IDENTIFIER_LENGTH = 5
+# The identifiers of the requests being carried out, for the scans (a temporary table).
+IDENTIFIERS_TABLE = "_erasure_identifiers"
 TEXT_TYPES = {"varchar", "text", "character varying", "character", "json", "jsonb"}
 
 
@@ -174,6 +177,7 @@ class Warehouse:
         else:
             self.con = connect_postgres(target)
             self.param = "%s"
+        self.other_pattern: str | None = None
 
     def rows(self, sql: str, params: list | tuple = ()) -> list[tuple]:
         if self.engine == "duckdb":
@@ -207,8 +211,63 @@ class Warehouse:
         return f"lower(cast({quote(column)} as text)) ~ %s"
 
     @property
+    def row_id(self) -> str:
+        """The physical id of a row, stable within the transaction."""
+        return "rowid" if self.engine == "duckdb" else "ctid"
+
+    @property
+    def row_ids_param(self) -> str:
+        """A bound list of row ids."""
+        return "?" if self.engine == "duckdb" else "%s::tid[]"
+
+    @property
     def text_type(self) -> str:
         return "varchar" if self.engine == "duckdb" else "text"
+
+    def hold_identifiers(self, identifiers: list[str]) -> None:
+        """Keep the identifiers for `holds_identifier` in a temporary table of this
+        transaction: those made of token characters only, looked up token by token, and a
+        pattern (token_pattern) for any other."""
+        table = IDENTIFIERS_TABLE
+        if self.engine == "duckdb":
+            self.rows(f"create or replace temp table {table} (identifier varchar primary key)")
+        else:
+            self.rows(
+                f"create temp table if not exists {table} (identifier text primary key) "
+                "on commit drop"
+            )
+            self.rows(f"delete from {table}")
+        tokens = [i for i in identifiers if not RequestMatcher.SPLIT.search(i)]
+        insert = f"insert into {table} (identifier) values ({self.param})"
+        if self.engine == "duckdb":
+            if tokens:
+                self.con.executemany(insert, [(i,) for i in tokens])
+        else:
+            with self.con.cursor() as cur:
+                cur.executemany(insert, [(i,) for i in tokens])
+            self.rows(f"analyze {table}")
+        others = [i for i in identifiers if RequestMatcher.SPLIT.search(i)]
+        self.other_pattern = token_pattern(others) if others else None
+
+    def holds_identifier(self, columns: list[str]) -> tuple[str, list]:
+        """SQL and its parameters: the row holds one of the held identifiers as a whole
+        token in one of the columns (their text lower-cased and joined by spaces, which
+        part tokens, then split into tokens and each looked up)."""
+        texts = ", ".join(f"cast({quote(c)} as {self.text_type})" for c in columns)
+        text = f"lower(concat_ws(' ', {texts}))"
+        if self.engine == "duckdb":
+            tokens = f"unnest(string_split_regex({text}, ?))"
+        else:
+            tokens = f"regexp_split_to_table({text}, %s)"
+        sql = (
+            f"exists (select 1 from {tokens} as tokens (token) "
+            f"where tokens.token in (select identifier from {IDENTIFIERS_TABLE}))"
+        )
+        params: list = [f"[^{TOKEN_CHARACTERS}]+"]
+        if self.other_pattern:
+            sql = " or ".join([sql, *(self.matches(c) for c in columns)])
+            params += [self.other_pattern] * len(columns)
+        return f"({sql})", params
 
     def placeholders(self, n: int) -> str:
         return ", ".join([self.param] * n)
@@ -400,7 +459,6 @@ def _erase_table(
     raw: str,
     key: tuple[str, str],
     columns: list[str],
-    pattern: str,
     matcher: RequestMatcher,
 ) -> tuple[int, int, list[tuple], dict[str, int]]:
     """Delete (or, for raw requests, redact) the rows of one table that hold an identifier
@@ -410,8 +468,7 @@ def _erase_table(
     the rows deleted per file (table name, batch id, source file, rows, is quarantine), and
     the rows per request id."""
     schema, table = key
-    where = " or ".join(db.matches(c) for c in columns)
-    params = [pattern] * len(columns)
+    where, params = db.holds_identifier(columns)
     target = relation(schema, table)
     texts = ", ".join(f"lower(cast({quote(c)} as {db.text_type}))" for c in columns)
     file_columns = ""
@@ -420,11 +477,13 @@ def _erase_table(
     elif schema == raw and table == QUARANTINE:
         file_columns = "table_name, _batch_id, _source_file, true, "
     width = 4 if file_columns else 0
-    matched = db.rows(f"select {file_columns}{texts} from {target} where {where}", params)
+    matched = db.rows(
+        f"select {file_columns}{db.row_id} as row_id, {texts} from {target} where {where}", params
+    )
     by_request: dict[str, int] = {}
     by_file: dict[tuple, int] = {}
     for row in matched:
-        owners = matcher.owners([v for v in row[width:] if v is not None])
+        owners = matcher.owners([v for v in row[width + 1 :] if v is not None])
         if not owners:
             raise RuntimeError(f"{schema}.{table}: a row matched no single request's identifiers")
         for rid in owners:
@@ -441,18 +500,25 @@ def _erase_table(
             if column in REDACTED_COLUMNS:
                 sets.append(f"{quote(column)} = null")
             else:
-                sets.append(
-                    f"{quote(column)} = case when {db.matches(column)} then null "
-                    f"else {quote(column)} end"
-                )
-                set_params.append(pattern)
+                held, held_params = db.holds_identifier([column])
+                kept = quote(column)
+                sets.append(f"{kept} = case when {held} then null else {kept} end")
+                set_params += held_params
         redacted = db.change(
             f"update {target} set {', '.join(sets)} where {where}", set_params + params
         )
         if redacted != len(matched):
             raise RuntimeError(f"{schema}.{table}: redacted rows differ from the rows matched")
         return 0, redacted, [], by_request
-    deleted = db.change(f"delete from {target} where {where}", params)
+    # the rows read, by their physical id: no second scan of the table
+    deleted = (
+        db.change(
+            f"delete from {target} where {db.row_id} = any({db.row_ids_param})",
+            [[row[width] for row in matched]],
+        )
+        if matched
+        else 0
+    )
     if deleted != len(matched):
         raise RuntimeError(f"{schema}.{table}: deleted rows differ from the rows matched")
     return deleted, 0, per_file, by_request
@@ -483,14 +549,12 @@ def erase_requests(
         removed: dict[str, dict[str, int]] = {}
         per_file: list[tuple] = []
         if everything:
-            pattern = token_pattern(everything)
+            db.hold_identifiers(everything)
             matcher = RequestMatcher(identifiers)
             for key, columns in scope.items():
                 name = f"{key[0]}.{key[1]}"
                 table_started = time.perf_counter()
-                deleted, redacted, files, by_request = _erase_table(
-                    db, raw, key, columns, pattern, matcher
-                )
+                deleted, redacted, files, by_request = _erase_table(db, raw, key, columns, matcher)
                 per_file += files
                 for rid, n in by_request.items():
                     results[rid].add(name, 0 if redacted else n, n if redacted else 0)
