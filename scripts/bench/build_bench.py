@@ -30,12 +30,14 @@ from pathlib import Path
 
 from scripts.bench.load_bench import (
     DOCS,
+    _pg_schema_mb,
     bench_env,
     drop_warehouse,
     generate_step,
     load_step,
     machine,
     run_measured,
+    warehouse_schemas,
 )
 from scripts.warehouse import PROJECT_DIR
 
@@ -135,21 +137,7 @@ def build_step(engine: str, customers: int, work: Path, threads: int) -> Run:
     if engine == "duckdb":
         warehouse_mb = Path(env["MAILPIPE_DUCKDB_PATH"]).stat().st_size / 2**20
     else:
-        from scripts.bench.load_bench import _pg_schema_mb
-
-        warehouse_mb = sum(
-            _pg_schema_mb(f"{env['MAILPIPE_PG_SCHEMA']}{suffix}", env)
-            for suffix in (
-                "",
-                "_staging",
-                "_intermediate",
-                "_marts",
-                "_activation",
-                "_ad_platform",
-                "_snapshots",
-                "_monitoring",
-            )
-        ) + _pg_schema_mb(env["MAILPIPE_RAW_SCHEMA"], env)
+        warehouse_mb = sum(_pg_schema_mb(schema, env) for schema in warehouse_schemas(env))
     overhead = seconds - sql
     print(
         f"build {engine:<8} {customers:>9,}: {seconds:.1f} s wall on {threads} thread(s) "

@@ -163,6 +163,18 @@ def drop_warehouse(engine: str, customers: int, work: Path) -> None:
         path.unlink(missing_ok=True)
         Path(f"{path}.wal").unlink(missing_ok=True)
         return
+    schemas = warehouse_schemas(env)
+    con = _pg(env)
+    with con.cursor() as cur:
+        for schema in schemas:
+            cur.execute(f'drop schema "{schema}" cascade')
+    con.commit()
+    con.close()
+
+
+def warehouse_schemas(env: dict[str, str]) -> list[str]:
+    """The Postgres schemas of a benchmark warehouse (bench_env's): its raw schema, the
+    target schema and every `<target schema>_*` dbt built."""
     con = _pg(env)
     with con.cursor() as cur:
         cur.execute(
@@ -173,10 +185,9 @@ def drop_warehouse(engine: str, customers: int, work: Path) -> None:
                 env["MAILPIPE_PG_SCHEMA"].replace("_", r"\_") + r"\_%",
             ),
         )
-        for (schema,) in cur.fetchall():
-            cur.execute(f'drop schema "{schema}" cascade')
-    con.commit()
+        schemas = [schema for (schema,) in cur.fetchall()]
     con.close()
+    return schemas
 
 
 def bench(scales: list[int], engines: list[str], workers: int, work: Path) -> list[Step]:
