@@ -87,6 +87,8 @@ person_products_counted as (
 ),
 
 copurchase_candidates as (
+    -- the pairs' scores summed over the person's products, for active products the person
+    -- has not bought
     select
         person_products.person_id,
         copurchases.copurchased_product_id as product_id,
@@ -98,7 +100,30 @@ copurchase_candidates as (
         on
             person_products.product_id = copurchases.product_id
             and copurchases.neighbour_rank <= {{ var('traits__copurchase_neighbours') }}
+    left join person_products as bought
+        on
+            person_products.person_id = bought.person_id
+            and copurchases.copurchased_product_id = bought.product_id
+    where bought.product_id is null
     group by person_products.person_id, copurchases.copurchased_product_id
+),
+
+copurchase_candidates_ranked as (
+    -- only a person's best slots of them can be recommended: co-purchases come first, so
+    -- one further down could only take a slot if fewer than the slots existed (then
+    -- none is cut). Cutting here keeps the union below small (millions of pairs at 100k
+    -- customers, against a few slots each).
+    select
+        *,
+        row_number() over (
+            partition by person_id
+            order by
+                candidate_score desc,
+                candidate_buyer_count desc,
+                candidate_order_count desc,
+                product_id asc
+        ) as candidate_rank
+    from copurchase_candidates
 ),
 
 bestsellers_counted as (
@@ -132,46 +157,95 @@ bestsellers_ranked as (
     from bestsellers_counted
 ),
 
-category_bestseller_candidates as (
-    -- the category's best sellers, as many as the slots plus the products the person
-    -- bought (ranked as candidates are: no product further down could take a slot); all
-    -- of them would be people times the category's products
-    select
-        top_categories.person_id,
-        bestsellers_ranked.product_id,
-        cast(bestsellers_ranked.buyer_count as {{ dbt.type_numeric() }})
-            as candidate_score,
-        0 as candidate_buyer_count,
-        0 as candidate_order_count
-    from top_categories
-    left join person_products_counted
-        on top_categories.person_id = person_products_counted.person_id
-    inner join bestsellers_ranked
-        on
-            top_categories.product_category = bestsellers_ranked.product_category
-            and bestsellers_ranked.category_rank
-            <= {{ recommendation_count }}
-            + coalesce(person_products_counted.product_count, 0)
-),
-
-bestseller_candidates as (
-    -- as many as the slots plus the products the person bought, so that enough are left
-    -- once those are taken out
+people_slotted as (
+    -- how many bestsellers a person needs: the slots plus the products they bought, so
+    -- that enough are left once those are taken out (ranked as candidates are, no
+    -- product further down could take a slot)
     select
         profiles.person_id,
-        bestsellers_ranked.product_id,
-        cast(bestsellers_ranked.buyer_count as {{ dbt.type_numeric() }})
-            as candidate_score,
-        0 as candidate_buyer_count,
-        0 as candidate_order_count
+        {{ recommendation_count }} + coalesce(person_products_counted.product_count, 0)
+            as needed_count
     from profiles
     left join person_products_counted
         on profiles.person_id = person_products_counted.person_id
+),
+
+categories_slotted as (
+    -- the same for the bestsellers of a person's top category
+    select
+        top_categories.person_id,
+        top_categories.product_category,
+        {{ recommendation_count }} + coalesce(person_products_counted.product_count, 0)
+            as needed_count
+    from top_categories
+    left join person_products_counted
+        on top_categories.person_id = person_products_counted.person_id
+),
+
+needed_counts as (
+    select distinct needed_count
+    from people_slotted
+),
+
+category_needed_counts as (
+    select distinct
+        product_category,
+        needed_count
+    from categories_slotted
+),
+
+bestsellers_needed as (
+    -- each distinct number needed with its bestsellers, so that people then join theirs
+    -- by equality (a join on rank <= needed compares every person with every product)
+    select
+        needed_counts.needed_count,
+        bestsellers_ranked.product_id,
+        bestsellers_ranked.buyer_count
+    from needed_counts
+    inner join bestsellers_ranked
+        on needed_counts.needed_count >= bestsellers_ranked.bestseller_rank
+),
+
+category_bestsellers_needed as (
+    select
+        category_needed_counts.product_category,
+        category_needed_counts.needed_count,
+        bestsellers_ranked.product_id,
+        bestsellers_ranked.buyer_count
+    from category_needed_counts
     inner join bestsellers_ranked
         on
-            bestsellers_ranked.bestseller_rank
-            <= {{ recommendation_count }}
-            + coalesce(person_products_counted.product_count, 0)
+            category_needed_counts.product_category = bestsellers_ranked.product_category
+            and category_needed_counts.needed_count >= bestsellers_ranked.category_rank
+),
+
+category_bestseller_candidates as (
+    select
+        categories_slotted.person_id,
+        category_bestsellers_needed.product_id,
+        cast(category_bestsellers_needed.buyer_count as {{ dbt.type_numeric() }})
+            as candidate_score,
+        0 as candidate_buyer_count,
+        0 as candidate_order_count
+    from categories_slotted
+    inner join category_bestsellers_needed
+        on
+            categories_slotted.product_category
+            = category_bestsellers_needed.product_category
+            and categories_slotted.needed_count = category_bestsellers_needed.needed_count
+),
+
+bestseller_candidates as (
+    select
+        people_slotted.person_id,
+        bestsellers_needed.product_id,
+        cast(bestsellers_needed.buyer_count as {{ dbt.type_numeric() }})
+            as candidate_score,
+        0 as candidate_buyer_count,
+        0 as candidate_order_count
+    from people_slotted
+    inner join bestsellers_needed
+        on people_slotted.needed_count = bestsellers_needed.needed_count
 ),
 
 candidates_unioned as (
@@ -183,7 +257,8 @@ candidates_unioned as (
         candidate_score,
         candidate_buyer_count,
         candidate_order_count
-    from copurchase_candidates
+    from copurchase_candidates_ranked
+    where candidate_rank <= {{ recommendation_count }}
     union all
     select
         person_id,

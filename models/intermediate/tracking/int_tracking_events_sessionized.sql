@@ -8,7 +8,7 @@
 
 with
 
-tracking_events as (
+tracking_events as not materialized (
     select
         tracking_event_id,
         anonymous_id,
@@ -26,62 +26,29 @@ tracking_events as (
     where not is_bot and anonymous_id is not null
 ),
 
-events_lagged as (
+calls_ordered as (
+    -- each device's calls in time order (one sort, shared by the three windows): the
+    -- gap since the previous call, the number of campaign calls so far (each one opens a
+    -- campaign group that runs until the next) and the call's position
     select
-        *,
-        lag(occurred_at) over (
-            partition by anonymous_id
-            order by occurred_at, tracking_event_id
-        ) as previous_occurred_at
-    from tracking_events
-),
-
-visits_numbered as (
-    -- a visit: calls with no gap longer than the inactivity window between them
-    select
-        *,
-        count(
-            case
-                when
-                    previous_occurred_at is null
-                    or occurred_at > {{ dbt.dateadd(
-                        'minute', inactivity_minutes, 'previous_occurred_at'
-                    ) }}
-                    then 1
-            end
-        ) over (
-            partition by anonymous_id
-            order by occurred_at, tracking_event_id
-            rows between unbounded preceding and current row
-        ) as visit_number
-    from events_lagged
-),
-
-campaigns_grouped as (
-    -- each call with a campaign opens a group that runs until the next such call
-    select
-        *,
+        tracking_event_id,
+        anonymous_id,
+        occurred_at,
+        utm_campaign,
+        lag(occurred_at) over device_calls as previous_occurred_at,
         count(utm_campaign) over (
-            partition by anonymous_id, visit_number
-            order by occurred_at, tracking_event_id
-            rows between unbounded preceding and current row
-        ) as campaign_group
-    from visits_numbered
+            device_calls rows between unbounded preceding and current row
+        ) as campaign_group,
+        row_number() over device_calls as call_number
+    from tracking_events
+    window device_calls as (
+        partition by anonymous_id
+        order by occurred_at, tracking_event_id
+    )
 ),
 
-campaigns_carried as (
-    -- the latest campaign seen in the visit up to and including the call
-    select
-        *,
-        first_value(utm_campaign) over (
-            partition by anonymous_id, visit_number, campaign_group
-            order by occurred_at, tracking_event_id
-            rows between unbounded preceding and current row
-        ) as visit_campaign
-    from campaigns_grouped
-),
-
-session_starts_flagged as (
+visits_flagged as (
+    -- a visit starts after more than the inactivity window without a call
     select
         *,
         (
@@ -89,12 +56,45 @@ session_starts_flagged as (
             or occurred_at > {{ dbt.dateadd(
                 'minute', inactivity_minutes, 'previous_occurred_at'
             ) }}
+        ) as is_visit_start
+    from calls_ordered
+),
+
+campaigns_carried as (
+    -- the latest campaign seen in the visit up to and including the call: the campaign
+    -- of the call's group, unless a visit started in the group after the campaign call
+    select
+        *,
+        case
+            when
+                count(case when is_visit_start then 1 end) over campaign_calls
+                = first_value(
+                    case when is_visit_start then 1 else 0 end
+                ) over campaign_calls
+                then first_value(utm_campaign) over campaign_calls
+        end as visit_campaign
+    from visits_flagged
+    window campaign_calls as (
+        partition by anonymous_id, campaign_group
+        order by occurred_at, tracking_event_id
+        rows between unbounded preceding and current row
+    )
+),
+
+session_starts_flagged as (
+    -- a session starts with a visit and, when sessions__split_on_campaign_change is on,
+    -- within one at a call bringing a campaign other than the latest one seen (the
+    -- previous call's; a visit's first call starts a session anyway)
+    select
+        *,
+        (
+            is_visit_start
             {%- if split_on_campaign_change %}
                 or (
                     utm_campaign is not null
                     and coalesce(
                         utm_campaign <> lag(visit_campaign) over (
-                            partition by anonymous_id, visit_number
+                            partition by anonymous_id
                             order by occurred_at, tracking_event_id
                         ),
                         true
@@ -106,27 +106,36 @@ session_starts_flagged as (
 ),
 
 sessions_numbered as (
+    -- sessions counted so far; the latest session start's time and position (calls are
+    -- in time order, so the latest start is the greatest)
     select
-        *,
-        count(case when is_session_start then 1 end) over (
-            partition by anonymous_id
-            order by occurred_at, tracking_event_id
-            rows between unbounded preceding and current row
-        ) as session_number
+        tracking_event_id,
+        count(case when is_session_start then 1 end) over device_calls
+            as session_number,
+        max(case when is_session_start then occurred_at end) over device_calls
+            as session_started_at,
+        call_number
+        - max(case when is_session_start then call_number end) over device_calls
+        + 1 as event_number_in_session
     from session_starts_flagged
+    window device_calls as (
+        partition by anonymous_id
+        order by occurred_at, tracking_event_id
+        rows between unbounded preceding and current row
+    )
 ),
 
 sessions_started as (
+    -- the calls' other columns joined back by id: the windows above sort only the
+    -- columns they need
     select
-        *,
-        min(occurred_at) over (
-            partition by anonymous_id, session_number
-        ) as session_started_at,
-        row_number() over (
-            partition by anonymous_id, session_number
-            order by occurred_at, tracking_event_id
-        ) as event_number_in_session
-    from sessions_numbered
+        tracking_events.*,
+        sessions_numbered.session_number,
+        sessions_numbered.session_started_at,
+        sessions_numbered.event_number_in_session
+    from tracking_events
+    inner join sessions_numbered
+        on tracking_events.tracking_event_id = sessions_numbered.tracking_event_id
 ),
 
 events_sessionized as (

@@ -216,37 +216,33 @@ orders_keyed as (
         on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
 ),
 
-people_touched as (
-    {% if is_incremental() %}
-        select person_id from people_new
-    {% else %}
-        select person_id from email_events_keyed
-        union
-        select person_id from tracking_events_keyed
-        union
-        select person_id from orders_keyed
-    {% endif %}
-),
-
+-- In a micro-batch, each source's rows of the people touched; in a full build every
+-- row (everyone is touched: a join with all people would only cost time).
 email_events_touched as (
     select email_events_keyed.*
     from email_events_keyed
-    inner join people_touched
-        on email_events_keyed.person_id = people_touched.person_id
+    {%- if is_incremental() %}
+        inner join people_new
+            on email_events_keyed.person_id = people_new.person_id
+    {%- endif %}
 ),
 
 tracking_events_touched as (
     select tracking_events_keyed.*
     from tracking_events_keyed
-    inner join people_touched
-        on tracking_events_keyed.person_id = people_touched.person_id
+    {%- if is_incremental() %}
+        inner join people_new
+            on tracking_events_keyed.person_id = people_new.person_id
+    {%- endif %}
 ),
 
 orders_touched as (
     select orders_keyed.*
     from orders_keyed
-    inner join people_touched
-        on orders_keyed.person_id = people_touched.person_id
+    {%- if is_incremental() %}
+        inner join people_new
+            on orders_keyed.person_id = people_new.person_id
+    {%- endif %}
 ),
 
 email_aggregated as (
@@ -295,6 +291,21 @@ orders_aggregated as (
         max(loaded_at) as shop_loaded_at
     from orders_touched
     group by person_id
+),
+
+people_touched as (
+    -- the people of the rows: in a micro-batch those the new rows concern; in a full
+    -- build everyone with an email event, call or order (from the aggregates, so that
+    -- the keyed rows are read once)
+    {% if is_incremental() %}
+        select person_id from people_new
+    {% else %}
+        select person_id from email_aggregated
+        union
+        select person_id from tracking_aggregated
+        union
+        select person_id from orders_aggregated
+    {% endif %}
 ),
 
 engagement_events as (

@@ -18,6 +18,13 @@
     )
 }}
 
+{%- set property_paths = [
+    'product_id', 'category', 'brand', 'price', 'query', 'order_id', 'checkout_id'
+] -%}
+{%- set context_paths = [
+    'ip', 'userAgent', 'locale', 'timezone', 'device.type', 'page.url', 'page.path',
+    'page.referrer', 'campaign.source', 'campaign.medium', 'campaign.name'
+] -%}
 with
 
 source as (
@@ -62,11 +69,24 @@ calls_ranked as (
 calls_timed as (
     -- The device clock may be wrong, but the time between the event and its sending is
     -- right on the device: the server's receipt minus that delay is the event time.
+    -- In UTC first: arithmetic on plain timestamps is cheaper than with a time zone.
     select
         *,
-        received_at - (sent_at - device_timestamp) as corrected_at
+        {{ to_utc('received_at') }} as received_utc,
+        {{ to_utc('sent_at') }} as sent_utc,
+        {{ to_utc('device_timestamp') }} as device_utc
     from calls_ranked
     where delivery_rank = 1
+),
+
+calls_parsed as (
+    -- each JSON document parsed once for all its paths (json_get_texts)
+    select
+        *,
+        received_utc - (sent_utc - device_utc) as corrected_utc,
+        {{ json_get_texts('properties', property_paths) }} as property_texts,
+        {{ json_get_texts('context', context_paths) }} as context_texts
+    from calls_timed
 ),
 
 calls_renamed as (
@@ -82,38 +102,49 @@ calls_renamed as (
         nullif(anonymous_id, '') as anonymous_id,
         nullif(user_id, '') as user_id,
         {{ normalize_email(json_get_text('traits', 'email')) }} as identified_email,
-        {{ to_utc('corrected_at') }} as occurred_at,
-        {{ to_utc('device_timestamp') }} as device_occurred_at,
-        {{ to_utc('received_at') }} as received_at,
+        corrected_utc as occurred_at,
+        device_utc as device_occurred_at,
+        received_utc as received_at,
         cast(
-            {{ dbt.datediff(to_utc('received_at'), to_utc('sent_at'), 'second') }}
+            {{ dbt.datediff('received_utc', 'sent_utc', 'second') }}
             as {{ dbt.type_bigint() }}
         ) as clock_skew_seconds,
-        {{ json_get_text('properties', 'product_id') }} as product_id,
-        {{ json_get_text('properties', 'category') }} as product_category,
-        {{ json_get_text('properties', 'brand') }} as product_brand,
-        cast({{ json_get_text('properties', 'price') }} as {{ dbt.type_numeric() }})
-            as product_price_amount,
-        {{ json_get_text('properties', 'query') }} as search_query,
-        {{ json_get_text('properties', 'order_id') }} as order_id,
-        {{ json_get_text('properties', 'checkout_id') }} as checkout_id,
+        {{ json_text_from('property_texts', property_paths, 'product_id') }}
+            as product_id,
+        {{ json_text_from('property_texts', property_paths, 'category') }}
+            as product_category,
+        {{ json_text_from('property_texts', property_paths, 'brand') }} as product_brand,
+        cast(
+            {{ json_text_from('property_texts', property_paths, 'price') }}
+            as {{ dbt.type_numeric() }}
+        ) as product_price_amount,
+        {{ json_text_from('property_texts', property_paths, 'query') }} as search_query,
+        {{ json_text_from('property_texts', property_paths, 'order_id') }} as order_id,
+        {{ json_text_from('property_texts', property_paths, 'checkout_id') }}
+            as checkout_id,
         properties,
-        {{ json_get_text('context', 'ip') }} as ip_address,
-        {{ json_get_text('context', 'userAgent') }} as user_agent,
-        {{ json_get_text('context', 'locale') }} as locale_code,
-        {{ json_get_text('context', 'timezone') }} as time_zone,
-        lower({{ json_get_text('context', 'device.type') }}) as device_type,
-        {{ json_get_text('context', 'page.url') }} as page_url,
-        {{ json_get_text('context', 'page.path') }} as page_path,
-        {{ json_get_text('context', 'page.referrer') }} as page_referrer,
-        lower({{ json_get_text('context', 'campaign.source') }}) as utm_source,
-        lower({{ json_get_text('context', 'campaign.medium') }}) as utm_medium,
-        {{ json_get_text('context', 'campaign.name') }} as utm_campaign,
+        {{ json_text_from('context_texts', context_paths, 'ip') }} as ip_address,
+        {{ json_text_from('context_texts', context_paths, 'userAgent') }} as user_agent,
+        {{ json_text_from('context_texts', context_paths, 'locale') }} as locale_code,
+        {{ json_text_from('context_texts', context_paths, 'timezone') }} as time_zone,
+        lower({{ json_text_from('context_texts', context_paths, 'device.type') }})
+            as device_type,
+        {{ json_text_from('context_texts', context_paths, 'page.url') }} as page_url,
+        {{ json_text_from('context_texts', context_paths, 'page.path') }} as page_path,
+        {{ json_text_from('context_texts', context_paths, 'page.referrer') }}
+            as page_referrer,
+        lower({{ json_text_from('context_texts', context_paths, 'campaign.source') }})
+            as utm_source,
+        lower({{ json_text_from('context_texts', context_paths, 'campaign.medium') }})
+            as utm_medium,
+        {{ json_text_from('context_texts', context_paths, 'campaign.name') }}
+            as utm_campaign,
         {{ contains_any(
-            json_get_text('context', 'userAgent'), var('tracking__bot_user_agents')
+            json_text_from('context_texts', context_paths, 'userAgent'),
+            var('tracking__bot_user_agents')
         ) }} as is_bot,
         _loaded_at as loaded_at
-    from calls_timed
+    from calls_parsed
 )
 
 select * from calls_renamed
