@@ -1,8 +1,6 @@
 {% macro default__json_get_texts(json_column, paths) -%}
-    {#- Postgres: jsonb is stored parsed, so an array of json_get_text, one per path. -#}
-    array[
-        {%- for path in paths %}
-        {{ json_get_text(json_column, path) }}{{ ',' if not loop.last }}
-        {%- endfor %}
-    ]
+    {#- Postgres: jsonb is stored parsed, so the document itself; json_text_from reads each
+        path from it with `->>`. (An array of the texts would be rebuilt for every element
+        read: Postgres inlines the CTE's expression into each reference.) -#}
+    {{ json_column }}
 {%- endmacro %}

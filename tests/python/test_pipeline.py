@@ -105,6 +105,66 @@ def test_dbt_build_passes_and_marts_reconcile(loaded):
     assert machine > 0 and human > 0  # the sample has both kinds of open
 
 
+def test_contract_keys_are_built_on_postgres_only(loaded):
+    """DuckDB builds no primary key or unique constraint (an ART index; DECISIONLOG
+    "Performance") but keeps not null; Postgres builds every contract's key."""
+    env, _, _ = loaded
+    if env["DBT_TARGET"] == "dev":
+        keys = query(
+            env,
+            "select count(*) from duckdb_constraints() where schema_name like 'main%' "
+            "and constraint_type in ('PRIMARY KEY', 'UNIQUE')",
+        )[0][0]
+        assert keys == 0
+        not_null = query(
+            env,
+            "select count(*) from duckdb_constraints() where schema_name = 'main_marts' "
+            "and table_name = 'fct_email_events' and constraint_type = 'NOT NULL' "
+            "and constraint_column_names = ['email_event_id']",
+        )[0][0]
+        assert not_null == 1
+    else:
+        schema = env["MAILPIPE_PG_SCHEMA"]
+        keyed = query(
+            env,
+            "select table_name from information_schema.table_constraints "
+            f"where table_schema = '{schema}_marts' and constraint_type = 'PRIMARY KEY'",
+        )
+        assert {"fct_email_events", "fct_email_sends", "dim_customers"} <= {t for (t,) in keyed}
+
+
+def test_tracking_json_is_read_as_each_path_alone_would(loaded):
+    """stg_tracking__events parses each JSON once (json_get_texts); every field matches
+    the raw call read one path at a time with the engine's own operators."""
+    env, _, _ = loaded
+    raw = env["MAILPIPE_RAW_SCHEMA"]
+    schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    pairs = {
+        "page_url": "c.context -> 'page' ->> 'url'",
+        "device_type": "lower(c.context -> 'device' ->> 'type')",
+        "utm_campaign": "c.context -> 'campaign' ->> 'name'",
+        "ip_address": "c.context ->> 'ip'",
+        "product_id": "c.properties ->> 'product_id'",
+        "search_query": "c.properties ->> 'query'",
+    }
+    checks = ", ".join(
+        f"sum(case when s.{col} is distinct from {expr} then 1 else 0 end), count(s.{col})"
+        for col, expr in pairs.items()
+    )
+    row = query(
+        env,
+        f"select count(*), {checks} from {schema}_staging.stg_tracking__events as s "
+        f"inner join {raw}.tracking_events as c on s.tracking_event_id = c.message_id",
+    )[0]
+    assert row[0] > 1000
+    differing, present = (
+        dict(zip(pairs, row[1::2], strict=True)),
+        dict(zip(pairs, row[2::2], strict=True)),
+    )
+    assert differing == dict.fromkeys(pairs, 0)
+    assert all(present[col] > 0 for col in pairs), present  # each field is somewhere
+
+
 def _text_values(env: dict[str, str], schema: str) -> dict[str, set[str]]:
     """Every distinct value of every text column of every table in a schema, per
     `table.column`."""

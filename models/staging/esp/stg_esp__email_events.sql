@@ -49,20 +49,15 @@ source as (
 -- loaded since the latest load time this table holds, less the lookback (all while
 -- the table is empty), so that the first delivery wins and a click is timed from its
 -- message's delivery as on a full build (an event id belongs to one message)
-events_in_scope as (
+events_in_scope as not materialized (
     {{ rows_in_incremental_scope(
         'source', 'sg_message_id', source('esp', 'esp_email_events'), 'esp'
     ) }}
 ),
 
 events_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by sg_event_id
-            order by _loaded_at, _source_file, _line_number
-        ) as delivery_rank
-    from events_in_scope
+    -- the first delivery of each sg_event_id (first_deliveries: dispatched)
+    {{ first_deliveries('events_in_scope', 'sg_event_id') }}
 ),
 
 events_renamed as (
@@ -86,16 +81,26 @@ events_renamed as (
         asm_group_id as unsubscribe_group_id,
         _loaded_at as loaded_at
     from events_ranked
-    where delivery_rank = 1
+),
+
+message_deliveries as (
+    -- each message's first delivery, read from the raw rows (a re-delivered webhook
+    -- repeats the same time); an aggregate and a join, not a window over every column
+    select
+        sg_message_id as message_id,
+        min({{ epoch_to_timestamp('event_epoch') }}) as message_delivered_at
+    from events_in_scope
+    where {{ esp_event_type('event', 'bounce_type') }} = 'deliver'
+    group by sg_message_id
 ),
 
 events_with_delivery as (
     select
-        *,
-        min(case when event_type = 'deliver' then occurred_at end) over (
-            partition by message_id
-        ) as message_delivered_at
+        events_renamed.*,
+        message_deliveries.message_delivered_at
     from events_renamed
+    left join message_deliveries
+        on events_renamed.message_id = message_deliveries.message_id
 ),
 
 events_flagged as (

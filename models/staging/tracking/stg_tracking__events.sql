@@ -50,20 +50,15 @@ source as (
 -- on an incremental run, every delivery of the calls loaded since the latest load
 -- time this table holds, less the lookback (all while the table is empty), so that
 -- the first delivery wins as on a full build
-calls_in_scope as (
+calls_in_scope as not materialized (
     {{ rows_in_incremental_scope(
         'source', 'message_id', source('tracking', 'tracking_events'), 'tracking'
     ) }}
 ),
 
 calls_ranked as (
-    select
-        *,
-        row_number() over (
-            partition by message_id
-            order by _loaded_at, _source_file, _line_number
-        ) as delivery_rank
-    from calls_in_scope
+    -- the first delivery of each message_id (first_deliveries: dispatched)
+    {{ first_deliveries('calls_in_scope', 'message_id') }}
 ),
 
 calls_timed as (
@@ -76,7 +71,6 @@ calls_timed as (
         {{ to_utc('sent_at') }} as sent_utc,
         {{ to_utc('device_timestamp') }} as device_utc
     from calls_ranked
-    where delivery_rank = 1
 ),
 
 calls_parsed as (

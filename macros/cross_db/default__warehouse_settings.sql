@@ -1,0 +1,3 @@
+{% macro default__warehouse_settings() -%}
+    {#- Postgres: the server's settings (README "Postgres settings"). -#}
+{%- endmacro %}

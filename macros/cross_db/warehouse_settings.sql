@@ -1,0 +1,3 @@
+{% macro warehouse_settings() -%}
+    {{ return(adapter.dispatch('warehouse_settings', 'email_personalization')()) }}
+{%- endmacro %}
