@@ -1,9 +1,10 @@
 {% macro duckdb__first_deliveries(deliveries_cte, key) -%}
     {#- DuckDB: most keys arrive once and are kept as they are; only the re-delivered ones
-        are ranked. A window over every column of every row holds them all in memory,
-        which DuckDB cannot spill (at 100k customers under a 1 GB limit the email events
-        ran out); an aggregate and a join spill. A null key is ranked as one key, as the
-        window does. `deliveries_cte` must be `not materialized` (it is read twice). -#}
+        are ranked, by the Postgres implementation's window. A window over every column of
+        every row holds them all in memory, which DuckDB cannot spill (at 100k customers
+        under a 1 GB limit the email events ran out); an aggregate and a join spill. A null
+        key is ranked as one key, as the window does. `deliveries_cte` must be `not
+        materialized` (it is read twice). -#}
     {%- set counted -%}
         select
             {{ deliveries_cte }}.*,
@@ -18,22 +19,18 @@
         ) as delivery_counts
             on {{ deliveries_cte }}.{{ key }} = delivery_counts.{{ key }}
     {%- endset -%}
+    {%- set delivered_again -%}
+        (
+            select *
+            from ({{ counted }}) as deliveries_counted
+            where delivery_count is null or delivery_count > 1
+        ) as delivered_again
+    {%- endset -%}
     select
         *,
         1 as delivery_rank
     from ({{ counted }}) as delivered_once
     where delivery_count = 1
     union all
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by {{ key }}
-                order by _loaded_at, _source_file, _line_number
-            ) as delivery_rank
-        from ({{ counted }}) as delivered_again
-        where delivery_count is null or delivery_count > 1
-    ) as deliveries_ranked
-    where delivery_rank = 1
+    {{ default__first_deliveries(delivered_again, key) }}
 {%- endmacro %}
