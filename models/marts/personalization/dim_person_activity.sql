@@ -217,7 +217,9 @@ orders_keyed as (
 ),
 
 -- In a micro-batch, each source's rows of the people touched; in a full build every
--- row (everyone is touched: a join with all people would only cost time).
+-- row with a person (everyone is touched: a join with all people would only cost time;
+-- rows of no person stay out, as that join left them out, or they would count in the
+-- population's median gap).
 email_events_touched as (
     select email_events_keyed.*
     from email_events_keyed
@@ -225,6 +227,7 @@ email_events_touched as (
         inner join people_new
             on email_events_keyed.person_id = people_new.person_id
     {%- endif %}
+    where email_events_keyed.person_id is not null
 ),
 
 tracking_events_touched as (
@@ -234,6 +237,7 @@ tracking_events_touched as (
         inner join people_new
             on tracking_events_keyed.person_id = people_new.person_id
     {%- endif %}
+    where tracking_events_keyed.person_id is not null
 ),
 
 orders_touched as (
@@ -243,6 +247,7 @@ orders_touched as (
         inner join people_new
             on orders_keyed.person_id = people_new.person_id
     {%- endif %}
+    where orders_keyed.person_id is not null
 ),
 
 email_aggregated as (
