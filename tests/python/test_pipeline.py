@@ -148,7 +148,7 @@ def test_tracking_json_is_read_as_each_path_alone_would(loaded):
         "search_query": "c.properties ->> 'query'",
     }
     checks = ", ".join(
-        f"sum(case when s.{col} is distinct from {expr} then 1 else 0 end), count(s.{col})"
+        f"sum(case when s.{col} is distinct from ({expr}) then 1 else 0 end), count(s.{col})"
         for col, expr in pairs.items()
     )
     row = query(
