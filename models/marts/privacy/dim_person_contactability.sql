@@ -67,6 +67,22 @@ erasure_requests as (
     group by person_id
 ),
 
+erased_addresses as (
+    -- An address an erasure request names is its requester's data: nobody is contacted
+    -- at it, nor is it uploaded for them. Several people can share one address (an
+    -- office's); a shared address links no identities, so the request above finds only
+    -- its requester, and the others would still be sent to it.
+    select
+        email,
+        min(requested_at) as erasure_requested_at
+    from {{ ref('stg_privacy__privacy_requests') }}
+    where
+        request_type = 'erasure'
+        and email is not null
+        and {{ is_before_as_of_end('requested_at') }}
+    group by email
+),
+
 sale_opt_outs as (
     select
         person_id,
@@ -91,6 +107,7 @@ facts_joined as (
     select
         purposes_crossed.*,
         erasure_requests.erasure_requested_at,
+        erased_addresses.erasure_requested_at as address_erasure_requested_at,
         sale_opt_outs.opted_out_at as sale_opted_out_at,
         consents.consent_status,
         consents.status_changed_at as consent_changed_at,
@@ -105,6 +122,8 @@ facts_joined as (
     from purposes_crossed
     left join erasure_requests
         on purposes_crossed.person_id = erasure_requests.person_id
+    left join erased_addresses
+        on purposes_crossed.email = erased_addresses.email
     left join sale_opt_outs
         on purposes_crossed.person_id = sale_opt_outs.person_id
     left join consents
@@ -131,6 +150,9 @@ rules_applied as (
             when consent_status = 'withdrawn' then 'consent_withdrawn'
             when requires_consent and consent_status is null then 'no_consent'
             when email is null then 'no_email_address'
+            when
+                address_erasure_requested_at is not null
+                then 'address_erasure_requested'
             when channel <> 'email' then 'allowed'
             when first_complained_at is not null then 'spam_complaint'
             when
@@ -165,6 +187,7 @@ contactability_decided as (
         decided_by,
         case decided_by
             when 'erasure_requested' then erasure_requested_at
+            when 'address_erasure_requested' then address_erasure_requested_at
             when 'do_not_sell' then sale_opted_out_at
             when 'consent_withdrawn' then consent_changed_at
             when 'spam_complaint' then first_complained_at
