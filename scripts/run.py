@@ -54,6 +54,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--skip-build", action="store_true", help="stop after loading")
     parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from all their rows (after a change to their "
+        "columns, or on a warehouse an older version of the project built)",
+    )
+    parser.add_argument(
         "--notify-on",
         choices=("always", "warn", "error"),
         default="warn",
@@ -133,10 +139,12 @@ def dbt_build(
     exclude: list[str] | None = None,
     dbt_vars: dict | None = None,
     quiet: bool = False,
+    full_refresh: bool = False,
 ) -> tuple[bool, list]:
     """`dbt build` (seeds, models, snapshots, tests); returns success and results."""
     args = ["build", *(["--select", *select] if select else [])]
     args += ["--exclude", *exclude] if exclude else []
+    args += ["--full-refresh"] if full_refresh else []
     return _invoke_dbt([*args, *_vars_args(dbt_vars)], target, quiet)
 
 
@@ -151,6 +159,16 @@ def dbt_source_freshness(
 def _nodes(results: list) -> list:
     """The node results of a dbt command, without its project hooks."""
     return [r for r in results if str(getattr(r.node, "resource_type", "")) != "operation"]
+
+
+def _failed_incremental(results: list) -> list[str]:
+    """The incremental models among the nodes that errored."""
+    return [
+        r.node.name
+        for r in results
+        if str(r.status) == "error"
+        and getattr(getattr(r.node, "config", None), "materialized", None) == "incremental"
+    ]
 
 
 def _counts(results: list) -> str:
@@ -242,7 +260,9 @@ def _cli(args: argparse.Namespace) -> int:
         f"in {time.perf_counter() - t0:.1f} s"
     )
     t0 = time.perf_counter()
-    ok, results = dbt_build(target, args.select, args.exclude, args.vars, quiet)
+    ok, results = dbt_build(
+        target, args.select, args.exclude, args.vars, quiet, full_refresh=args.full_refresh
+    )
     results = _nodes(results)
     print(
         f"[5/{STEPS}] dbt build: {len(results)} nodes ({_counts(results)}) "
@@ -270,6 +290,13 @@ def _cli(args: argparse.Namespace) -> int:
             f"\npipeline FAILED after {elapsed:.1f} s on {target.describe()}: see the alert "
             "above, dbt's log and run_results.json"
         )
+        failed_incremental = _failed_incremental(results)
+        if failed_incremental and not args.full_refresh:
+            print(
+                f"incremental models failed ({', '.join(failed_incremental)}): if their "
+                "tables are from an older version of the project, rebuild them with "
+                "`mailpipe run --full-refresh`"
+            )
         return 1
     print(f"\npipeline finished in {elapsed:.1f} s on {target.describe()}")
     return 0

@@ -87,6 +87,31 @@ def test_run_vars_that_are_no_mapping_are_a_usage_error(value):
     assert "Traceback" not in result.stderr
 
 
+def test_run_names_the_incremental_models_that_failed_and_passes_full_refresh(monkeypatch):
+    from types import SimpleNamespace
+
+    from scripts import run as run_mod
+
+    def result(name, materialized, status):
+        node = SimpleNamespace(name=name, config=SimpleNamespace(materialized=materialized))
+        return SimpleNamespace(node=node, status=status)
+
+    results = [
+        result("stg_tracking__events", "incremental", "error"),
+        result("stg_shop__orders", "incremental", "success"),
+        result("dim_customers", "table", "error"),
+        result("not_null_x", None, "fail"),
+    ]
+    assert run_mod._failed_incremental(results) == ["stg_tracking__events"]
+
+    invoked = []
+    monkeypatch.setattr(run_mod, "_invoke_dbt", lambda args, *_: invoked.append(args) or (1, []))
+    run_mod.dbt_build(SimpleNamespace(), full_refresh=True)
+    run_mod.dbt_build(SimpleNamespace())
+    assert "--full-refresh" in invoked[0]
+    assert "--full-refresh" not in invoked[1]
+
+
 def test_pseudonymisation_key_comes_from_the_environment_or_a_local_file(tmp_path, monkeypatch):
     from scripts import pseudonym
     from scripts.errors import UserError
