@@ -30,6 +30,7 @@ from pathlib import Path
 
 from scripts.bench.load_bench import (
     DOCS,
+    _pg,
     _pg_schema_mb,
     bench_env,
     drop_warehouse,
@@ -79,6 +80,9 @@ class Run:
     duckdb_memory_limit: str | None = None
     incremental_seconds: float | None = None
     incremental_models_full_seconds: float | None = None
+    incremental_ok: bool | None = None  # False: a model of the micro-batch failed
+    # Postgres: the server settings that decide how fast it writes (docs/benchmarks.md)
+    server_settings: dict[str, str] = field(default_factory=dict)
 
 
 def summarise(run_results: Path) -> tuple[dict[str, float], list[dict], list[str]]:
@@ -111,6 +115,34 @@ def sql_seconds(log: Path) -> float:
             if '"SQLQueryStatus"' in line:
                 total += float(json.loads(line)["data"]["elapsed"])
     return total
+
+
+# The Postgres settings that a build's speed depends on: memory for sorts and caching, and
+# how much it writes and waits for (WAL, checkpoints, commits). Reported with each run.
+PG_SETTINGS = (
+    "shared_buffers",
+    "work_mem",
+    "maintenance_work_mem",
+    "max_wal_size",
+    "wal_level",
+    "synchronous_commit",
+    "max_parallel_workers_per_gather",
+    "jit",
+)
+
+
+def pg_server_settings(env: dict[str, str]) -> dict[str, str]:
+    """The PG_SETTINGS of the server the build runs on, each with its unit."""
+    con = _pg(env)
+    with con.cursor() as cur:
+        cur.execute(
+            "select name, setting || coalesce(' ' || unit, '') from pg_settings "
+            "where name = any(%s) order by name",
+            (list(PG_SETTINGS),),
+        )
+        settings = dict(cur.fetchall())
+    con.close()
+    return settings
 
 
 def build_step(
@@ -170,6 +202,7 @@ def build_step(
         failed_nodes=failed,
         overhead_seconds=None if overhead is None else round(overhead, 2),
         slowest=slowest,
+        server_settings=pg_server_settings(env) if engine == "postgres" else {},
     )
 
 
@@ -181,16 +214,23 @@ def incremental_step(run: Run, landing: Path, work: Path) -> None:
     cmd += ["--share", "0.01", "--json", str(out)]
     cmd += ["--full-from", str(work / f"run_results-{run.engine}-{run.customers}.json")]
     env["DBT_TARGET_PATH"] = str(work / f"target-{run.engine}-{run.customers}-incremental")
-    run_measured(cmd, env)
+    # a failed micro-batch is reported with the build's figures, not instead of them
+    run_measured(cmd, env, check=False)
     # the new events stay out of the other engines' loads of the same landing folder
     for path in landing.glob("*/zz_incremental_bench_*.jsonl"):
         path.unlink()
+    if not out.exists():
+        run.incremental_ok = False
+        print(f"incremental {run.engine:<8} {run.customers:>9,}: FAILED, no result", flush=True)
+        return
     result = json.loads(out.read_text())
     run.incremental_seconds = result["incremental_seconds"]
     run.incremental_models_full_seconds = result["full_seconds"]
+    run.incremental_ok = bool(result["ok"])
     print(
         f"incremental {run.engine:<8} {run.customers:>9,}: {run.incremental_seconds:.1f} s "
-        f"({run.incremental_seconds / run.build_seconds:.1%} of the build)",
+        f"({run.incremental_seconds / run.build_seconds:.1%} of the build)"
+        + ("" if run.incremental_ok else ", FAILED (see its log above)"),
         flush=True,
     )
 
@@ -216,7 +256,8 @@ def markdown(runs: list[Run], facts: dict[str, str]) -> str:
             f"| {r.load_rows_per_second:,.0f} | {r.build_seconds:.1f} ({r.threads}{limit})"
             f"{'' if r.build_ok else ' (failures)'} | {r.seconds_by_kind['models']:.1f} "
             f"| {tests:.1f} | {r.sql_seconds:.1f} | {overhead} | {r.peak_rss_mb:,.0f} "
-            f"| {r.warehouse_mb:,.0f} | {'' if inc is None else f'{inc:.1f}'} "
+            f"| {r.warehouse_mb:,.0f} | {'' if inc is None else f'{inc:.1f}'}"
+            f"{' (failed)' if r.incremental_ok is False else ''} "
             f"| {'' if inc is None else f'{inc / r.build_seconds:.1%}'} |"
         )
     lines += ["", "Growth from one scale to the next (same engine):", ""]
@@ -240,6 +281,9 @@ def markdown(runs: list[Run], facts: dict[str, str]) -> str:
         ]
         if r.failed_nodes:
             lines += ["", f"Not passed: {', '.join(r.failed_nodes)}."]
+        if r.server_settings:
+            settings = ", ".join(f"{k} {v}" for k, v in r.server_settings.items())
+            lines += ["", f"Postgres server settings of this run: {settings}."]
     machine_line = ", ".join(f"{k}: {v}" for k, v in facts.items() if v)
     return "\n".join(lines) + f"\n\nMachine: {machine_line}.\n"
 
@@ -248,7 +292,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.bench.build_bench", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("--scales", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument(
+        "--scales",
+        type=int,
+        nargs="*",
+        default=[10_000, 100_000, 1_000_000],
+        help="the scales built on DuckDB (none: Postgres only)",
+    )
     parser.add_argument(
         "--postgres-scales",
         type=int,
