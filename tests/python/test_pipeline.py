@@ -105,6 +105,51 @@ def test_dbt_build_passes_and_marts_reconcile(loaded):
     assert machine > 0 and human > 0  # the sample has both kinds of open
 
 
+def test_purchase_summary_in_sql_matches_the_python_reference(loaded):
+    """int_person_purchases_summarized is what scripts.predict.summary.summarize makes of
+    the same transaction log (int_person_purchase_days_summed), on each engine."""
+    from scripts.predict.summary import summarize
+
+    env, _, _ = loaded
+    schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    days = query(
+        env,
+        "select person_id, purchase_date, purchase_amount "
+        f"from {schema}_intermediate.int_person_purchase_days_summed",
+    )
+    summarized = query(
+        env,
+        "select person_id, cutoff_date, time_unit, frequency, recency, customer_age, "
+        f"monetary_value from {schema}_intermediate.int_person_purchases_summarized",
+    )
+    assert len(summarized) > 100
+    assert len({(row[1], row[2]) for row in summarized}) == 1  # one cutoff, one unit
+    cutoff, unit = summarized[0][1], summarized[0][2]
+    reference = summarize(
+        [(person, day, float(amount)) for person, day, amount in days],
+        cutoff=cutoff,
+        time_unit=unit,
+    )
+    expected = {
+        person: (x, t_x, age, m)
+        for person, x, t_x, age, m in zip(
+            reference.customer_ids,
+            reference.frequency,
+            reference.recency,
+            reference.T,
+            reference.monetary_value,
+            strict=True,
+        )
+    }
+    actual = {row[0]: tuple(float(v) for v in row[3:]) for row in summarized}
+    assert actual.keys() == expected.keys()
+    assert all(
+        actual[person] == pytest.approx(expected[person], rel=1e-9, abs=1e-9) for person in expected
+    )
+    frequencies = [values[0] for values in actual.values()]
+    assert min(frequencies) == 0 and max(frequencies) >= 2  # one-time and repeat buyers
+
+
 def test_contract_keys_are_built_on_postgres_only(loaded):
     """DuckDB builds no primary key or unique constraint (an ART index; DECISIONLOG
     "Performance") but keeps not null; Postgres builds every contract's key."""

@@ -1,0 +1,34 @@
+{#- One row per person and day they bought: the transaction log of the purchase models
+    (BG/NBD and Gamma-Gamma, issue 9). Orders not cancelled, by their date (fct_orders.ordered_at is in UTC); the day's
+    orders are one purchase, their net revenue in the reporting currency summed.
+    `mailpipe fit` reads it, as it would a CSV transaction log. -#}
+with
+
+orders as (
+    select
+        person_id,
+        cast(ordered_at as date) as purchase_date,
+        net_revenue_reporting_amount
+    from {{ ref('fct_orders') }}
+    where person_id is not null and not is_cancelled
+),
+
+purchase_days as (
+    select
+        person_id,
+        purchase_date,
+        count(*) as order_count,
+        sum(net_revenue_reporting_amount) as purchase_amount
+    from orders
+    group by person_id, purchase_date
+)
+
+select
+    {{ dbt.hash(
+        "person_id || '|' || " ~ dbt.cast('purchase_date', dbt.type_string())
+    ) }} as person_purchase_day_id,
+    person_id,
+    purchase_date,
+    order_count,
+    purchase_amount
+from purchase_days
