@@ -106,21 +106,21 @@ def test_dbt_build_passes_and_marts_reconcile(loaded):
 
 
 def test_purchase_summary_in_sql_matches_the_python_reference(loaded):
-    """int_person_purchases_summarized is what scripts.predict.summary.summarize makes of
-    the same transaction log (int_person_purchase_days_summed), on each engine."""
+    """dim_person_purchase_summaries is what scripts.predict.summary.summarize makes of
+    the same transaction log (fct_person_purchase_days), on each engine."""
     from scripts.predict.summary import summarize
 
     env, _, _ = loaded
     schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
     days = query(
         env,
-        "select person_id, purchase_date, purchase_amount "
-        f"from {schema}_intermediate.int_person_purchase_days_summed",
+        "select person_id, purchase_date, net_revenue_reporting_amount "
+        f"from {schema}_marts.fct_person_purchase_days",
     )
     summarized = query(
         env,
         "select person_id, cutoff_date, time_unit, frequency, recency, customer_age, "
-        f"monetary_value from {schema}_intermediate.int_person_purchases_summarized",
+        f"monetary_value from {schema}_marts.dim_person_purchase_summaries",
     )
     assert len(summarized) > 100
     assert len({(row[1], row[2]) for row in summarized}) == 1  # one cutoff, one unit

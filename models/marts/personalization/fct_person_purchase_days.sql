@@ -8,7 +8,8 @@ orders as (
     select
         person_id,
         cast(ordered_at as date) as purchase_date,
-        net_revenue_reporting_amount
+        net_revenue_reporting_amount,
+        reporting_currency
     from {{ ref('fct_orders') }}
     where person_id is not null and not is_cancelled
 ),
@@ -17,10 +18,11 @@ purchase_days as (
     select
         person_id,
         purchase_date,
+        reporting_currency,
         count(*) as order_count,
-        sum(net_revenue_reporting_amount) as purchase_amount
+        sum(net_revenue_reporting_amount) as net_revenue_reporting_amount
     from orders
-    group by person_id, purchase_date
+    group by person_id, purchase_date, reporting_currency
 )
 
 select
@@ -30,5 +32,7 @@ select
     person_id,
     purchase_date,
     order_count,
-    purchase_amount
+    cast(net_revenue_reporting_amount as numeric(28, 2))
+        as net_revenue_reporting_amount,
+    reporting_currency
 from purchase_days

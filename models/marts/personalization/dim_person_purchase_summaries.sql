@@ -15,8 +15,8 @@ purchase_days as (
     select
         person_id,
         purchase_date,
-        purchase_amount
-    from {{ ref('int_person_purchase_days_summed') }}
+        net_revenue_reporting_amount as purchase_amount
+    from {{ ref('fct_person_purchase_days') }}
     where purchase_date <= {{ cutoff }}
 ),
 
