@@ -209,17 +209,8 @@ def fit(
         penalty=penalty,
         maxiter=maxiter,
     )
-    return FitResult(
-        model="BG/NBD",
-        params=BgNbdParams(*(float(v) for v in optimum.params)),
-        log_likelihood=-optimum.mean_neg_log_likelihood * n,
-        n=n,
-        iterations=optimum.iterations,
-        converged=optimum.converged,
-        message=optimum.message,
-        starts=len(starts),
-        standard_errors=optimum.standard_errors,
-    )
+    params = BgNbdParams(*(float(v) for v in optimum.params))
+    return FitResult.from_optimum("BG/NBD", params, optimum, n, len(starts))
 
 
 def _log_odds_dead(

@@ -66,6 +66,23 @@ class FitResult(Generic[P]):
     starts: int
     standard_errors: dict[str, float] | None = None
 
+    @classmethod
+    def from_optimum(
+        cls, model: str, params: P, optimum: Optimum, n: int, starts: int
+    ) -> FitResult[P]:
+        """The result of a fit from what `maximize_log_likelihood` found."""
+        return cls(
+            model=model,
+            params=params,
+            log_likelihood=-optimum.mean_neg_log_likelihood * n,
+            n=n,
+            iterations=optimum.iterations,
+            converged=optimum.converged,
+            message=optimum.message,
+            starts=starts,
+            standard_errors=optimum.standard_errors,
+        )
+
     def require_converged(self) -> FitResult[P]:
         """Return this result when the fit converged; raise `FitError` saying why not otherwise."""
         if not self.converged:

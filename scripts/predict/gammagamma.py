@@ -160,17 +160,8 @@ def fit(
         penalty=penalty,
         maxiter=maxiter,
     )
-    return FitResult(
-        model="Gamma-Gamma",
-        params=GammaGammaParams(*(float(v) for v in optimum.params)),
-        log_likelihood=-optimum.mean_neg_log_likelihood * n,
-        n=n,
-        iterations=optimum.iterations,
-        converged=optimum.converged,
-        message=optimum.message,
-        starts=len(starts),
-        standard_errors=optimum.standard_errors,
-    )
+    params = GammaGammaParams(*(float(v) for v in optimum.params))
+    return FitResult.from_optimum("Gamma-Gamma", params, optimum, n, len(starts))
 
 
 def expected_average_value(params: GammaGammaParams, x: ArrayLike, m: ArrayLike) -> np.ndarray:
