@@ -182,7 +182,9 @@ def read_transactions_csv(
 
 
 def read_cdnow(path: str | Path) -> list[Transaction]:
-    """Transactions from a CDNOW-style file: `customer_id date quantity amount` per line.
+    """Transactions from a CDNOW-style file: `customer_id date quantity amount` per line
+    (CDNOW_master), or `customer_id sample_id date quantity amount` (CDNOW_sample, whose
+    first id is the master file's).
 
     Fields are separated by whitespace or commas; the date is `YYYYMMDD` (or ISO); the
     quantity is ignored; blank lines are skipped; there is no header.
@@ -196,12 +198,13 @@ def read_cdnow(path: str | Path) -> list[Transaction]:
                     continue
                 fields = re.split(r"[,\s]+", line.strip())
                 where = f"{path} line {number}"
-                if len(fields) != 4:
+                if len(fields) not in (4, 5):
                     raise TransactionError(
-                        f"{where}: expected 4 fields (id, date, quantity, amount), "
-                        f"got {len(fields)}"
+                        f"{where}: expected 4 fields (id, date, quantity, amount) or 5 "
+                        f"(id, sample id, date, quantity, amount), got {len(fields)}"
                     )
-                rows.append(parse_transaction(fields[0], fields[1], fields[3], where))
+                date_field = len(fields) - 3
+                rows.append(parse_transaction(fields[0], fields[date_field], fields[-1], where))
     except OSError as exc:
         raise TransactionError(f"cannot read {path}: {exc.strerror or exc}") from None
     return rows

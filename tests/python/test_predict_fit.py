@@ -563,3 +563,32 @@ def test_read_cdnow(tmp_path: Path) -> None:
     path.write_text("00001 19970101 11.77\n", encoding="utf-8")
     with pytest.raises(summary.TransactionError, match="line 1: expected 4 fields"):
         summary.read_cdnow(path)
+
+
+def test_fit_reproduces_the_published_cdnow_parameters(tmp_path_factory):
+    """The CDNOW sample (a real transaction log, fetched from PyPI) gives back the BG/NBD
+    and Gamma-Gamma parameters Fader, Hardie & Lee published, to their three digits."""
+    import os
+
+    from scripts.predict import cdnow
+
+    try:
+        path = cdnow.fetch(tmp_path_factory.mktemp("cdnow"))
+    except UserError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"CDNOW sample not reachable: {exc}")
+    summarized = summary.summarize(
+        summary.read_cdnow(path), cutoff=cdnow.CALIBRATION_END, time_unit="weeks"
+    )
+    assert len(summarized.customer_ids) == 2357
+    fit = bgnbd.fit(summarized.frequency, summarized.recency, summarized.T).require_converged()
+    for name, published in cdnow.PUBLISHED_BGNBD.items():
+        assert getattr(fit.params, name) == pytest.approx(published, abs=0.0006), name
+    assert fit.log_likelihood == pytest.approx(cdnow.PUBLISHED_BGNBD_LOG_LIKELIHOOD, abs=0.05)
+    repeat = summarized.frequency > 0
+    spend = gammagamma.fit(
+        summarized.frequency[repeat], summarized.monetary_value[repeat]
+    ).require_converged()
+    for name, published in cdnow.PUBLISHED_GAMMA_GAMMA.items():
+        assert getattr(spend.params, name) == pytest.approx(published, abs=0.006), name
