@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from scripts import __version__
 from scripts import alert as alert_cmd
 from scripts import collector as collect_cmd
+from scripts import fit as fit_cmd
 from scripts import generate as generate_cmd
 from scripts import identity as identity_cmd
 from scripts import load as load_cmd
@@ -27,6 +28,7 @@ COMMANDS = (
     privacy_cmd,
     collect_cmd,
     stream_cmd,
+    fit_cmd,
 )
 
 

@@ -1,5 +1,6 @@
 """`mailpipe run`: the whole pipeline in one command — generate, load, erase, check source
-freshness, dbt build, alert — and a report of what it built."""
+freshness, dbt build, alert, fit the purchase models and rescore — and a report of what
+it built."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from scripts.warehouse import PROJECT_DIR, Target, connect_duckdb, connect_postg
 
 log = logging.getLogger(__name__)
 LAYERS = ("staging", "intermediate", "marts", "activation", "ad_platform", "monitoring")
-STEPS = 6
+STEPS = 7
+# what a new fit of the purchase models rebuilds: the scores and what reads them
+RESCORE_SELECTION = ["stg_predict__purchase_model_fits+"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +56,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="generate again even if the landing folder has data",
     )
     parser.add_argument("--skip-build", action="store_true", help="stop after loading")
+    parser.add_argument(
+        "--no-fit",
+        action="store_true",
+        help="do not refit the purchase models after the build (the scores keep the last fit)",
+    )
     parser.add_argument(
         "--full-refresh",
         action="store_true",
@@ -140,11 +148,14 @@ def dbt_build(
     dbt_vars: dict | None = None,
     quiet: bool = False,
     full_refresh: bool = False,
+    target_path: Path | None = None,
 ) -> tuple[bool, list]:
-    """`dbt build` (seeds, models, snapshots, tests); returns success and results."""
+    """`dbt build` (seeds, models, snapshots, tests); returns success and results. With
+    `target_path`, its artifacts go there instead of dbt's target folder."""
     args = ["build", *(["--select", *select] if select else [])]
     args += ["--exclude", *exclude] if exclude else []
     args += ["--full-refresh"] if full_refresh else []
+    args += ["--target-path", str(target_path)] if target_path else []
     return _invoke_dbt([*args, *_vars_args(dbt_vars)], target, quiet)
 
 
@@ -154,6 +165,48 @@ def dbt_source_freshness(
     """`dbt source freshness` on every source; returns success and results (a stale
     source is reported by the alert, not raised here)."""
     return _invoke_dbt(["source", "freshness", *_vars_args(dbt_vars)], target, quiet)
+
+
+def project_var(name: str, dbt_vars: dict | None = None):
+    """A project var as the build sees it: from --vars, else dbt_project.yml's value."""
+    if dbt_vars and name in dbt_vars:
+        return dbt_vars[name]
+    import yaml
+
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    return (project.get("vars") or {}).get(name)
+
+
+def fit_and_rescore(target: Target, dbt_vars: dict | None, quiet: bool) -> tuple[bool, str]:
+    """Fit the purchase models on the warehouse's transaction log and, when the fit is
+    accepted, rebuild the scores and what reads them (their artifacts in target/fit, so that
+    the build's stay for `mailpipe alert`). A refused fit is reported, not an error: the
+    scores keep the previous fit. Returns success and one line to print."""
+    from scripts import fit as fit_cmd
+    from scripts.predict.fitting import FitError
+
+    schema = os.environ.get("MAILPIPE_RAW_SCHEMA", "raw")
+    time_unit = project_var("predict__time_unit", dbt_vars) or "weeks"
+    try:
+        fitted = fit_cmd.run_fit(target, schema, time_unit=time_unit)
+    except FitError as exc:
+        return True, f"fit: refused, the scores keep the previous fit: {exc}"
+    from scripts import alert as alert_cmd
+
+    ok, results = dbt_build(
+        target,
+        RESCORE_SELECTION,
+        dbt_vars=dbt_vars,
+        quiet=quiet,
+        target_path=alert_cmd.default_target_path() / "fit",
+    )
+    results = _nodes(results)
+    return ok, (
+        f"fit {fitted.fit_id}: {fitted.customer_count:,} customers to {fitted.cutoff_date} "
+        f"(BG/NBD r {fitted.r:.3g}, alpha {fitted.alpha:.3g}, a {fitted.a:.3g}, "
+        f"b {fitted.b:.3g}; Gamma-Gamma p {fitted.p:.3g}, q {fitted.q:.3g}, v {fitted.v:.3g}); "
+        f"scores rebuilt: {len(results)} nodes ({_counts(results)})"
+    )
 
 
 def _nodes(results: list) -> list:
@@ -280,12 +333,21 @@ def _cli(args: argparse.Namespace) -> int:
         posted, post_failed = f"webhook: FAILED: {exc}", True
     if posted:
         print(f"      {posted}")
+    fit_ok = True
+    if not ok or alert.exit_code:
+        print(f"[7/{STEPS}] fit: skipped, the build did not pass")
+    elif args.no_fit or args.select or args.exclude:
+        print(f"[7/{STEPS}] fit: skipped (--no-fit, or a partial build)")
+    else:
+        t0 = time.perf_counter()
+        fit_ok, line = fit_and_rescore(target, args.vars, quiet)
+        print(f"[7/{STEPS}] {line} in {time.perf_counter() - t0:.1f} s")
     if ok:
         print("\nbuilt:")
         for layer, relation, count in built_tables(target):
             print(f"  {layer:<13} {relation:<48} {count:>12,} rows")
     elapsed = time.perf_counter() - started
-    if not ok or alert.exit_code or post_failed:
+    if not ok or alert.exit_code or post_failed or not fit_ok:
         print(
             f"\npipeline FAILED after {elapsed:.1f} s on {target.describe()}: see the alert "
             "above, dbt's log and run_results.json"

@@ -36,6 +36,7 @@ from scripts import pseudonym
 from scripts.errors import UserError
 from scripts.load import erasure
 from scripts.load.validate import column_names, json_path, literal, quote, validate_file
+from scripts.predict import store as fits
 from scripts.tables import BY_NAME, METADATA_COLUMNS, SPECS, TableSpec
 from scripts.warehouse import Target, connect_duckdb, connect_postgres
 
@@ -536,12 +537,15 @@ def open_sink(target: Target, schema: str) -> _Sink:
 
 
 def store_pseudonymisation_key(sink: _Sink, schema: str) -> None:
-    """The key behind `email_key`, where the models join it (scripts/pseudonym.py)."""
+    """The key behind `email_key`, where the models join it (scripts/pseudonym.py), and
+    the (empty) table of purchase-model fits the scores read (scripts/predict/store.py)."""
     if isinstance(sink, PostgresSink):
         pseudonym.store_key(sink.pg, "postgres", schema)
+        fits.ensure_table(sink.pg, schema)
         sink.pg.commit()
     else:
         pseudonym.store_key(sink.con, "duckdb", schema)
+        fits.ensure_table(sink.con, schema)
 
 
 def load(

@@ -168,7 +168,10 @@ def expected_average_value(params: GammaGammaParams, x: ArrayLike, m: ArrayLike)
     """E[amount of a future purchase | x, m] = p (v + x m) / (p x + q - 1) (Fader & Hardie 2013).
 
     For x = 0, m is ignored (0, NaN or None allowed) and the population mean p v / (q - 1) is
-    returned. Needs q > 1: with q <= 1 the population mean spend is infinite.
+    returned. m = 0 with x > 0 (repeat purchases all returned: net revenue 0) is scored by the
+    same formula, which shrinks the population mean towards 0; the fit leaves such customers
+    out, since the model's amounts are positive. Needs q > 1: with q <= 1 the population mean
+    spend is infinite.
     """
     p, q, v = astuple(params)
     if q <= 1:
@@ -178,8 +181,8 @@ def expected_average_value(params: GammaGammaParams, x: ArrayLike, m: ArrayLike)
     x, m = np.broadcast_arrays(x, m)
     if not np.all(np.isfinite(x)) or np.any(x < 0):
         raise ValueError("frequency must be finite and >= 0")
-    if not np.all(np.isfinite(m)) or np.any((x > 0) & (m <= 0)):
-        raise ValueError("monetary value must be finite and > 0 where frequency > 0")
+    if not np.all(np.isfinite(m)) or np.any(m < 0):
+        raise ValueError("monetary value must be finite and >= 0")
     return p * (v + x * m) / (p * x + q - 1)
 
 

@@ -498,6 +498,7 @@ def pipeline_without_dbt(tmp_path, monkeypatch):
     monkeypatch.setattr(privacy_mod, "erase", lambda *args, **kwargs: Erased())
     monkeypatch.setattr(run_mod, "dbt_source_freshness", lambda *args, **kwargs: (True, []))
     monkeypatch.setattr(run_mod, "dbt_build", lambda *args, **kwargs: (True, []))
+    monkeypatch.setattr(run_mod, "fit_and_rescore", lambda *args, **kwargs: (True, "fit: stub"))
     monkeypatch.setattr(run_mod, "built_tables", lambda target: [])
     return tmp_path / "landing", tmp_path / "target"
 
@@ -509,7 +510,7 @@ def test_run_prints_the_alert_and_exits_1_when_it_says_error(pipeline_without_db
     write_artifacts(target)
     assert main(["run", "--target", "dev", "--landing", str(landing)]) == 1
     out = capsys.readouterr().out
-    assert "[6/6] alert" in out
+    assert "[6/7] alert" in out
     assert "FAIL   test unique_fct_orders_order_id on fct_orders" in out
     assert "alert: ERROR" in out and "pipeline FAILED" in out
 

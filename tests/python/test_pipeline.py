@@ -150,6 +150,58 @@ def test_purchase_summary_in_sql_matches_the_python_reference(loaded):
     assert min(frequencies) == 0 and max(frequencies) >= 2  # one-time and repeat buyers
 
 
+def test_a_stored_fit_scores_everyone_as_the_python_reference_does(loaded):
+    """`mailpipe fit` on the warehouse's log stores a fit; the rebuilt scores
+    (dim_person_purchase_predictions) are what scripts/predict computes with it, to 1e-6,
+    for every summarised person, on each engine."""
+    import numpy as np
+
+    from scripts.fit import run_fit
+    from scripts.predict import bgnbd, clv, gammagamma
+
+    env, _, _ = loaded
+    schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    fitted = run_fit(target_for(env), env["MAILPIPE_RAW_SCHEMA"], time_unit="weeks")
+    rebuilt = dbt("build", "--select", "stg_predict__purchase_model_fits+", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
+    rows = query(
+        env,
+        "select s.frequency, s.recency, s.customer_age, s.monetary_value, "
+        "p.alive_probability, p.expected_purchase_count, p.purchase_probability, "
+        "p.expected_purchase_amount, p.lifetime_value_amount, p.fit_id "
+        f"from {schema}_marts.dim_person_purchase_predictions as p "
+        f"inner join {schema}_marts.dim_person_purchase_summaries as s "
+        "on p.person_id = s.person_id",
+    )
+    people = query(env, f"select count(*) from {schema}_marts.dim_person_purchase_summaries")
+    assert len(rows) == people[0][0] > 100
+    assert {row[9] for row in rows} == {fitted.fit_id}
+    x, t_x, age, m = (np.array([float(row[i]) for row in rows]) for i in range(4))
+    purchases = bgnbd.BgNbdParams(fitted.r, fitted.alpha, fitted.a, fitted.b)
+    spend = gammagamma.GammaGammaParams(fitted.p, fitted.q, fitted.v)
+    horizon, step = 364 / 7, 28 / 7  # var predict__horizon_days, predict__clv_step_days
+    expected = [
+        bgnbd.p_alive(purchases, x, t_x, age),
+        bgnbd.expected_purchases(purchases, horizon, x, t_x, age),
+        bgnbd.p_purchase_within(purchases, horizon, x, t_x, age),
+        gammagamma.expected_average_value(spend, x, m),
+        clv.lifetime_value(
+            purchases,
+            spend,
+            x,
+            t_x,
+            age,
+            m,
+            horizon=horizon,
+            step=step,
+            discount_rate_per_step=1.10 ** (28 / 365.25) - 1,
+        ),
+    ]
+    for i, reference in enumerate(expected, start=4):
+        actual = np.array([float(row[i]) for row in rows])
+        assert actual == pytest.approx(reference, rel=1e-6, abs=1e-6), i
+
+
 def test_contract_keys_are_built_on_postgres_only(loaded):
     """DuckDB builds no primary key or unique constraint (an ART index; DECISIONLOG
     "Performance") but keeps not null; Postgres builds every contract's key."""
@@ -285,9 +337,11 @@ def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
-    for step in ("[2/6] loaded", "[3/6] erased", "[5/6] dbt build", "[6/6] alert"):
+    for step in ("[2/7] loaded", "[3/7] erased", "[5/7] dbt build", "[6/7] alert"):
         assert step in out, out
-    assert re.search(r"\[4/6\] source freshness: (\d+) sources \(\1 pass\)", out), out
+    assert re.search(r"\[4/7\] source freshness: (\d+) sources \(\1 pass\)", out), out
+    # the purchase models are fitted on the build and the scores rebuilt with the fit
+    assert re.search(r"\[7/7\] fit \w+: [\d,]+ customers .* scores rebuilt: \d+ nodes", out), out
     # Warnings (the known ones) are printed with their owners but pass; nothing errored.
     assert "alert: OK" in out or "alert: WARN" in out
     assert "main_marts.fct_email_sends" in out

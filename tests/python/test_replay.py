@@ -208,7 +208,7 @@ def pipeline(
         json.dumps(MONITORING_VARS | dbt_vars),
         env=dict(env, DBT_INDIRECT_SELECTION="cautious"),
     )
-    assert "[6/6] alert" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "[6/7] alert" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
     return result.returncode, result.stdout
 
 
