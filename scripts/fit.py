@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import logging
 import os
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -86,8 +87,19 @@ def fit_log(transactions, cutoff: date | None, time_unit: str, data_source: str)
     from scripts.predict.store import StoredFit
 
     summarized = summary.summarize(transactions, cutoff=cutoff, time_unit=time_unit)
+    if not (summarized.frequency > 0).any():
+        raise FitError(
+            f"none of the {len(summarized.customer_ids):,} customers bought again by "
+            f"{summarized.cutoff}: the drop-out of the BG/NBD model cannot be fitted"
+        )
     purchases = bgnbd.fit(summarized.frequency, summarized.recency, summarized.T)
     purchases.require_converged()
+    # the scores' closed forms divide by a - 1 and need a + b > 1 (Euler's transformation)
+    if abs(purchases.params.a - 1) < 1e-6 or purchases.params.a + purchases.params.b <= 1:
+        raise FitError(
+            f"the BG/NBD fit has a = {purchases.params.a:.6g}, b = {purchases.params.b:.6g}: "
+            "the expected purchases need a != 1 and a + b > 1"
+        )
     spenders = (summarized.frequency > 0) & (summarized.monetary_value > 0)
     if spenders.sum() < 2:
         raise FitError("the Gamma-Gamma fit needs customers with repeat purchases of value > 0")
@@ -185,16 +197,22 @@ def run_fit(
 def _cli(args: argparse.Namespace) -> int:
     target = load_target(args.target)
     schema = os.environ.get("MAILPIPE_RAW_SCHEMA", "raw")
-    fit = run_fit(
-        target,
-        schema,
-        csv=args.csv,
-        cdnow=args.cdnow,
-        columns=(args.customer_id_column, args.date_column, args.amount_column),
-        cutoff=args.cutoff,
-        time_unit=args.time_unit,
-        dry_run=args.dry_run,
-    )
+    from scripts.predict.fitting import FitError
+
+    try:
+        fit = run_fit(
+            target,
+            schema,
+            csv=args.csv,
+            cdnow=args.cdnow,
+            columns=(args.customer_id_column, args.date_column, args.amount_column),
+            cutoff=args.cutoff,
+            time_unit=args.time_unit,
+            dry_run=args.dry_run,
+        )
+    except FitError as exc:  # the data, not the usage: exit 1, nothing stored
+        print(f"mailpipe fit: refused, nothing stored: {exc}", file=sys.stderr)
+        return 1
     for line in lines(fit):
         print(line)
     if args.dry_run:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 
 import pytest
 
@@ -142,3 +143,45 @@ def test_stored_key_is_replaced_only_when_it_changes(tmp_path):
     pseudonym.store_key(con, "duckdb", "raw", "b" * 16)
     rows = con.execute("select key_value, key_fingerprint from raw._pseudonymisation_key")
     assert rows.fetchall() == [("b" * 16, pseudonym.fingerprint("b" * 16))]
+
+
+def test_fit_refuses_a_log_it_cannot_fit_and_stores_only_what_it_fits(tmp_path):
+    """`mailpipe fit --csv`: a log where nobody bought twice is refused (exit 1, a clear
+    message, nothing stored); a log it can fit is stored once, not with --dry-run."""
+    import duckdb
+
+    env = dict(os.environ, MAILPIPE_DUCKDB_PATH=str(tmp_path / "fit.duckdb"), DBT_TARGET="dev")
+    once = tmp_path / "once.csv"
+    once.write_text(
+        "customer_id,date,amount\n"
+        + "".join(f"c{i},2026-01-{i % 28 + 1:02d},10\n" for i in range(50))
+    )
+    refused = mailpipe("fit", "--csv", str(once), env=env)
+    assert refused.returncode == 1
+    assert "none of the 50 customers bought again" in refused.stderr + refused.stdout
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "fit.duckdb").exists()
+
+    rng = random.Random(3)
+    lines = ["id,day,value"]
+    for i in range(400):
+        day = rng.randrange(0, 60)
+        for _ in range(rng.choice([1, 1, 2, 3, 5])):
+            lines.append(
+                f"k{i},2025-{1 + day // 28:02d}-{1 + day % 28:02d},{rng.uniform(5, 80):.2f}"
+            )
+            day = min(day + rng.randrange(1, 90), 300)
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(lines) + "\n")
+    columns = ["--customer-id-column", "id", "--date-column", "day", "--amount-column", "value"]
+    dry = mailpipe("fit", "--csv", str(log), *columns, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "dry run: not stored" in dry.stdout and not (tmp_path / "fit.duckdb").exists()
+    stored = mailpipe("fit", "--csv", str(log), *columns, env=env)
+    assert stored.returncode == 0, stored.stdout + stored.stderr
+    assert "stored fit" in stored.stdout and "BG/NBD:" in stored.stdout
+    con = duckdb.connect(str(tmp_path / "fit.duckdb"), read_only=True)
+    ((count, source, unit),) = con.execute(
+        "select count(*), max(data_source), max(time_unit) from raw.purchase_model_fits"
+    ).fetchall()
+    assert (count, source, unit) == (1, "csv:log.csv", "weeks")
