@@ -17,6 +17,7 @@ from scripts import load as load_cmd
 from scripts import privacy as privacy_cmd
 from scripts import run as run_cmd
 from scripts import stream as stream_cmd
+from scripts import train as train_cmd
 from scripts.errors import UserError
 
 COMMANDS = (
@@ -29,6 +30,7 @@ COMMANDS = (
     collect_cmd,
     stream_cmd,
     fit_cmd,
+    train_cmd,
 )
 
 

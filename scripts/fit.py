@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from scripts.errors import UserError
-from scripts.warehouse import Target, connect_duckdb, connect_postgres, fetch_all, load_target
+from scripts.warehouse import Target, fetch_all, load_target, write_in_transaction
 
 log = logging.getLogger(__name__)
 LOG_MODEL = "fct_person_purchase_days"
@@ -136,19 +136,7 @@ def store(target: Target, schema: str, fit) -> None:
     """Append the fit to `<schema>.purchase_model_fits` in one transaction."""
     from scripts.predict.store import insert_fit
 
-    if target.type == "duckdb":
-        con = connect_duckdb(target)
-        try:
-            insert_fit(con, "duckdb", schema, fit)
-        finally:
-            con.close()
-        return
-    con = connect_postgres(target)
-    try:
-        insert_fit(con, "postgres", schema, fit)
-        con.commit()
-    finally:
-        con.close()
+    write_in_transaction(target, lambda con, dialect: insert_fit(con, dialect, schema, fit))
 
 
 def lines(fit) -> list[str]:

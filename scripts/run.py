@@ -17,8 +17,10 @@ from scripts.warehouse import PROJECT_DIR, Target, connect_duckdb, connect_postg
 log = logging.getLogger(__name__)
 LAYERS = ("staging", "intermediate", "marts", "activation", "ad_platform", "monitoring")
 STEPS = 7
-# what a new fit of the purchase models rebuilds: the scores and what reads them
-RESCORE_SELECTION = ["stg_predict__purchase_model_fits+"]
+# what a new fit of the purchase models, or new propensity models, rebuild: the scores and
+# what reads them
+FIT_RESCORE = "stg_predict__purchase_model_fits+"
+TRAIN_RESCORE = "stg_predict__propensity_coefficients+"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -59,7 +61,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-fit",
         action="store_true",
-        help="do not refit the purchase models after the build (the scores keep the last fit)",
+        help="do not refit the purchase models or retrain the propensity models after the "
+        "build (the scores keep the last fit)",
     )
     parser.add_argument(
         "--full-refresh",
@@ -177,36 +180,49 @@ def project_var(name: str, dbt_vars: dict | None = None):
     return (project.get("vars") or {}).get(name)
 
 
-def fit_and_rescore(target: Target, dbt_vars: dict | None, quiet: bool) -> tuple[bool, str]:
-    """Fit the purchase models on the warehouse's transaction log and, when the fit is
-    accepted, rebuild the scores and what reads them (their artifacts in target/fit, so that
-    the build's stay for `mailpipe alert`). A refused fit is reported, not an error: the
-    scores keep the previous fit. Returns success and one line to print."""
+def fit_and_rescore(target: Target, dbt_vars: dict | None, quiet: bool) -> tuple[bool, list[str]]:
+    """Fit the purchase models on the warehouse's transaction log (`mailpipe fit`), train
+    the propensity and churn models on its point-in-time features (`mailpipe train`) and,
+    when either stored something, rebuild the scores and what reads them (their artifacts
+    in target/fit, so that the build's stay for `mailpipe alert`). A refused fit or model
+    is reported, not an error: its scores keep the previous one. Returns success and the
+    lines to print."""
     from scripts import fit as fit_cmd
+    from scripts import train as train_cmd
     from scripts.predict.fitting import FitError
 
     schema = os.environ.get("MAILPIPE_RAW_SCHEMA", "raw")
     time_unit = project_var("predict__time_unit", dbt_vars) or "weeks"
+    lines, rescore = [], []
     try:
         fitted = fit_cmd.run_fit(target, schema, time_unit=time_unit)
     except FitError as exc:
-        return True, f"fit: refused, the scores keep the previous fit: {exc}"
+        lines.append(f"fit: refused, the scores keep the previous fit: {exc}")
+    else:
+        rescore.append(FIT_RESCORE)
+        lines.append(
+            f"fit {fitted.fit_id}: {fitted.customer_count:,} customers to "
+            f"{fitted.cutoff_date} (BG/NBD r {fitted.r:.3g}, alpha {fitted.alpha:.3g}, "
+            f"a {fitted.a:.3g}, b {fitted.b:.3g}; Gamma-Gamma p {fitted.p:.3g}, "
+            f"q {fitted.q:.3g}, v {fitted.v:.3g})"
+        )
+    outcomes = train_cmd.run_train(target, schema)
+    if any(isinstance(o, train_cmd.TrainedModel) for o in outcomes):
+        rescore.append(TRAIN_RESCORE)
+    lines += [f"train {train_cmd.summary_line(o)}" for o in outcomes]
+    if not rescore:
+        return True, [*lines, "scores not rebuilt: nothing new was stored"]
     from scripts import alert as alert_cmd
 
     ok, results = dbt_build(
         target,
-        RESCORE_SELECTION,
+        rescore,
         dbt_vars=dbt_vars,
         quiet=quiet,
         target_path=alert_cmd.default_target_path() / "fit",
     )
     results = _nodes(results)
-    return ok, (
-        f"fit {fitted.fit_id}: {fitted.customer_count:,} customers to {fitted.cutoff_date} "
-        f"(BG/NBD r {fitted.r:.3g}, alpha {fitted.alpha:.3g}, a {fitted.a:.3g}, "
-        f"b {fitted.b:.3g}; Gamma-Gamma p {fitted.p:.3g}, q {fitted.q:.3g}, v {fitted.v:.3g}); "
-        f"scores rebuilt: {len(results)} nodes ({_counts(results)})"
-    )
+    return ok, [*lines, f"scores rebuilt: {len(results)} nodes ({_counts(results)})"]
 
 
 def _nodes(results: list) -> list:
@@ -335,13 +351,15 @@ def _cli(args: argparse.Namespace) -> int:
         print(f"      {posted}")
     fit_ok = True
     if not ok or alert.exit_code:
-        print(f"[7/{STEPS}] fit: skipped, the build did not pass")
+        print(f"[7/{STEPS}] fit and train: skipped, the build did not pass")
     elif args.no_fit or args.select or args.exclude:
-        print(f"[7/{STEPS}] fit: skipped (--no-fit, or a partial build)")
+        print(f"[7/{STEPS}] fit and train: skipped (--no-fit, or a partial build)")
     else:
         t0 = time.perf_counter()
-        fit_ok, line = fit_and_rescore(target, args.vars, quiet)
-        print(f"[7/{STEPS}] {line} in {time.perf_counter() - t0:.1f} s")
+        fit_ok, lines = fit_and_rescore(target, args.vars, quiet)
+        print(f"[7/{STEPS}] fit and train ({time.perf_counter() - t0:.1f} s):")
+        for line in lines:
+            print(f"      {line}")
     if ok:
         print("\nbuilt:")
         for layer, relation, count in built_tables(target):

@@ -9,6 +9,7 @@ printed (see `Target.describe`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,16 +133,44 @@ def fetch_all(
 ) -> list[tuple]:
     """The rows of one query on the target's warehouse, on a connection of its own.
     Placeholders are written `{p}` and become `?` (DuckDB) or `%s` (Postgres)."""
+    return fetch_with_columns(target, sql, params, read_only)[1]
+
+
+def fetch_with_columns(
+    target: Target, sql: str, params: list | None = None, read_only: bool = True
+) -> tuple[list[str], list[tuple]]:
+    """The column names and rows of one query, as `fetch_all`."""
     if target.type == "duckdb":
         con = connect_duckdb(target, read_only=read_only)
         try:
-            return con.execute(sql.format(p="?"), params or []).fetchall()
+            cur = con.execute(sql.format(p="?"), params or [])
+            return [d[0] for d in cur.description], cur.fetchall()
         finally:
             con.close()
     con = connect_postgres(target)
     try:
         with con.cursor() as cur:
             cur.execute(sql.format(p="%s"), params or None)
-            return cur.fetchall()
+            return [d[0] for d in cur.description], cur.fetchall()
+    finally:
+        con.close()
+
+
+def write_in_transaction(target: Target, write: Callable[[Any, str], None]) -> None:
+    """Call `write(connection, dialect)` ("duckdb" or "postgres") on a connection of its
+    own and commit what it wrote; on an error nothing is committed."""
+    if target.type == "duckdb":
+        con = connect_duckdb(target)
+        try:
+            con.execute("begin transaction")
+            write(con, "duckdb")
+            con.execute("commit")
+        finally:
+            con.close()
+        return
+    con = connect_postgres(target)
+    try:
+        write(con, "postgres")
+        con.commit()
     finally:
         con.close()

@@ -538,7 +538,7 @@ def open_sink(target: Target, schema: str) -> _Sink:
 
 def store_pseudonymisation_key(sink: _Sink, schema: str) -> None:
     """The key behind `email_key`, where the models join it (scripts/pseudonym.py), and
-    the (empty) table of purchase-model fits the scores read (scripts/predict/store.py)."""
+    the (empty) tables of fits the scores read (scripts/predict/store.py)."""
     if isinstance(sink, PostgresSink):
         pseudonym.store_key(sink.pg, "postgres", schema)
         fits.ensure_table(sink.pg, schema)

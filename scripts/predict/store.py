@@ -1,10 +1,12 @@
-"""Where fits are kept: `<raw schema>.purchase_model_fits`, one row per fit, read by dbt.
+"""Where fits are kept, read by dbt: `<raw schema>.purchase_model_fits`, one row per fit
+of the purchase models (`mailpipe fit`), and `<raw schema>.propensity_model_coefficients`,
+one row per coefficient of each propensity or churn model (`mailpipe train`).
 
-The loader makes the table (empty) with every load, so that the models that read it build
-on a warehouse that has never been fitted (their scores are then null); `mailpipe fit`
-appends a row per fit it accepts. Models read the latest fit in their time unit
-(stg_predict__purchase_model_fits). Values travel as bound parameters, never spliced
-into SQL.
+The loader makes both tables (empty) with every load, so that the models that read them
+build on a warehouse that has never been fitted (their scores are then null); the
+commands append the fits they accept. Models read the latest fit
+(stg_predict__purchase_model_fits, stg_predict__propensity_coefficients). Values travel
+as bound parameters, never spliced into SQL.
 """
 
 from __future__ import annotations
@@ -31,6 +33,26 @@ COLUMNS = (
     ("q", "double precision not null"),
     ("v", "double precision not null"),
 )
+COEFFICIENTS_TABLE = "propensity_model_coefficients"
+COEFFICIENT_COLUMNS = (
+    ("model_id", "varchar not null"),
+    ("model_name", "varchar not null"),
+    ("trained_at", "timestamp not null"),
+    ("label_days", "bigint not null"),
+    ("holdout_cutoff_date", "date not null"),
+    ("training_row_count", "bigint not null"),
+    ("training_positive_count", "bigint not null"),
+    ("holdout_row_count", "bigint not null"),
+    ("holdout_positive_count", "bigint not null"),
+    ("training_auc", "double precision not null"),
+    ("holdout_auc", "double precision not null"),
+    ("l2_penalty", "double precision not null"),
+    ("feature_name", "varchar not null"),
+    ("feature_mean", "double precision not null"),
+    ("feature_scale", "double precision not null"),
+    ("coefficient", "double precision not null"),
+)
+TABLES = {FITS_TABLE: COLUMNS, COEFFICIENTS_TABLE: COEFFICIENT_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -59,20 +81,31 @@ class StoredFit:
 
 
 def ensure_table(con, schema: str) -> None:
-    """Create the schema and the fits table when missing. `con` is an open DuckDB or
+    """Create the schema and both fits tables when missing. `con` is an open DuckDB or
     psycopg2 connection; the caller commits."""
-    cur = con.cursor()
+    cur = _cursor(con)
     cur.execute(f'create schema if not exists "{schema}"')
-    columns = ", ".join(f"{name} {kind}" for name, kind in COLUMNS)
-    cur.execute(f'create table if not exists "{schema}"."{FITS_TABLE}" ({columns})')
+    for table, columns in TABLES.items():
+        listed = ", ".join(f"{name} {kind}" for name, kind in columns)
+        cur.execute(f'create table if not exists "{schema}"."{table}" ({listed})')
+
+
+def insert_rows(con, dialect: str, schema: str, table: str, rows: list[tuple]) -> None:
+    """Append rows to one of the fits tables (made when missing); the caller commits."""
+    ensure_table(con, schema)
+    mark = "?" if dialect == "duckdb" else "%s"
+    columns = TABLES[table]
+    names = ", ".join(name for name, _ in columns)
+    marks = ", ".join(mark for _ in columns)
+    _cursor(con).executemany(f'insert into "{schema}"."{table}" ({names}) values ({marks})', rows)
 
 
 def insert_fit(con, dialect: str, schema: str, fit: StoredFit) -> None:
-    """Append one fit (table made when missing); the caller commits."""
-    ensure_table(con, schema)
-    mark = "?" if dialect == "duckdb" else "%s"
-    names = ", ".join(name for name, _ in COLUMNS)
-    marks = ", ".join(mark for _ in COLUMNS)
-    con.cursor().execute(
-        f'insert into "{schema}"."{FITS_TABLE}" ({names}) values ({marks})', fit.values()
-    )
+    """Append one fit of the purchase models; the caller commits."""
+    insert_rows(con, dialect, schema, FITS_TABLE, [fit.values()])
+
+
+def _cursor(con):
+    """Where to execute: a DuckDB connection itself (its cursors are connections of their
+    own, outside its transaction), or a psycopg2 connection's cursor."""
+    return con if hasattr(con, "execute") else con.cursor()

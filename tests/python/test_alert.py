@@ -498,7 +498,7 @@ def pipeline_without_dbt(tmp_path, monkeypatch):
     monkeypatch.setattr(privacy_mod, "erase", lambda *args, **kwargs: Erased())
     monkeypatch.setattr(run_mod, "dbt_source_freshness", lambda *args, **kwargs: (True, []))
     monkeypatch.setattr(run_mod, "dbt_build", lambda *args, **kwargs: (True, []))
-    monkeypatch.setattr(run_mod, "fit_and_rescore", lambda *args, **kwargs: (True, "fit: stub"))
+    monkeypatch.setattr(run_mod, "fit_and_rescore", lambda *args, **kwargs: (True, ["fit: stub"]))
     monkeypatch.setattr(run_mod, "built_tables", lambda target: [])
     return tmp_path / "landing", tmp_path / "target"
 

@@ -185,3 +185,18 @@ def test_fit_refuses_a_log_it_cannot_fit_and_stores_only_what_it_fits(tmp_path):
         "select count(*), max(data_source), max(time_unit) from raw.purchase_model_fits"
     ).fetchall()
     assert (count, source, unit) == (1, "csv:log.csv", "weeks")
+
+
+def test_train_before_a_build_or_with_bad_options_says_what_to_do(tmp_path):
+    """`mailpipe train` on a warehouse that has not been built says to build first, and
+    options out of range are refused, each with exit 2, a clear message and nothing
+    written."""
+    env = dict(os.environ, MAILPIPE_DUCKDB_PATH=str(tmp_path / "w.duckdb"), DBT_TARGET="dev")
+    unbuilt = mailpipe("train", env=env)
+    assert unbuilt.returncode == 2
+    assert "fct_person_propensity_features" in unbuilt.stderr
+    assert "run `dbt build` or `mailpipe run` first" in unbuilt.stderr
+    assert "Traceback" not in unbuilt.stderr
+    for option in (["--min-auc", "1"], ["--l2", "-1"]):
+        bad = mailpipe("train", *option, env=env)
+        assert bad.returncode == 2 and option[0] in bad.stderr, bad.stderr

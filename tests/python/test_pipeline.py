@@ -202,6 +202,126 @@ def test_a_stored_fit_scores_everyone_as_the_python_reference_does(loaded):
         assert actual == pytest.approx(reference, rel=1e-6, abs=1e-6), i
 
 
+def _rows_by_key(rows, keys: int = 2) -> dict:
+    return {tuple(row[:keys]): row[keys:] for row in rows}
+
+
+def test_no_propensity_feature_reads_past_its_cutoff(loaded, tmp_path):
+    """fct_person_propensity_features, recomputed with every dated input truncated at a
+    cutoff (rows on or before it kept), gives that cutoff's rows exactly as built, for
+    every cutoff, on each engine. The inputs are the model's parents: each must be named in
+    its meta point_in_time (with the column that dates it) or cutoffs."""
+    env, _, _ = loaded
+    schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    compiled = dbt(
+        "compile",
+        "--select",
+        "fct_person_propensity_features",
+        "--target-path",
+        str(tmp_path),
+        env=env,
+    )
+    assert compiled.returncode == 0, compiled.stdout[-4000:]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    node = manifest["nodes"]["model.email_personalization.fct_person_propensity_features"]
+    dated = node["config"]["meta"]["point_in_time"]
+    parents = {manifest["nodes"][p]["name"]: p for p in node["depends_on"]["nodes"]}
+    assert set(parents) == set(dated) | set(node["config"]["meta"]["cutoffs"])
+    built = f"{schema}_marts.fct_person_propensity_features"
+    columns = [c for c in node["columns"] if c not in ("person_id", "cutoff_date")]
+    listed = ", ".join(["person_id", "cutoff_date", *columns])
+    cutoffs = [
+        day
+        for (day,) in query(env, f"select cutoff_date from {schema}_marts.dim_propensity_cutoffs")
+    ]
+    assert len(cutoffs) >= 3
+    target = target_for(env)
+    from scripts.warehouse import connect_duckdb, connect_postgres
+
+    con = connect_duckdb(target) if target.type == "duckdb" else connect_postgres(target)
+    cur = con if target.type == "duckdb" else con.cursor()
+    try:
+        for cutoff in cutoffs:
+            sql = node["compiled_code"]
+            for name, column in dated.items():
+                relation = manifest["nodes"][parents[name]]["relation_name"]
+                cur.execute(f"drop table if exists truncated_{name}")
+                cur.execute(
+                    f"create temp table truncated_{name} as select * from {relation} "
+                    f"where cast({column} as date) <= cast('{cutoff}' as date)"
+                )
+                assert relation in sql
+                sql = sql.replace(relation, f"truncated_{name}")
+            cur.execute(
+                f"select {listed} from ({sql}) as recomputed where cutoff_date = '{cutoff}'"
+            )
+            recomputed = _rows_by_key(cur.fetchall())
+            cur.execute(f"select {listed} from {built} where cutoff_date = '{cutoff}'")
+            expected = _rows_by_key(cur.fetchall())
+            assert recomputed.keys() == expected.keys(), cutoff
+            for key, values in expected.items():
+                assert recomputed[key][0] == values[0]  # cutoff_role
+                assert recomputed[key][1:] == pytest.approx(values[1:], rel=1e-12, abs=1e-12), (
+                    cutoff,
+                    key,
+                )
+    finally:
+        con.close()
+
+
+def test_trained_propensity_models_score_everyone_as_the_python_reference_does(loaded):
+    """`mailpipe train` fits both models on the training cutoffs, measures them on the
+    holdout, stores them; the rebuilt dim_person_propensity_scores are the Python model's
+    probabilities for every person at the as-of date, to 1e-9, on each engine. A model
+    that cannot beat --min-auc is refused and nothing is stored."""
+    import numpy as np
+
+    from scripts.train import MODELS, Refusal, TrainedModel, run_train
+
+    env, _, _ = loaded
+    schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    table = f"{env['MAILPIPE_RAW_SCHEMA']}.propensity_model_coefficients"
+    stored_before = query(env, f"select count(*) from {table}")[0][0]
+    refused = run_train(target_for(env), env["MAILPIPE_RAW_SCHEMA"], min_auc=0.999)
+    assert all(isinstance(o, Refusal) for o in refused)
+    assert query(env, f"select count(*) from {table}")[0][0] == stored_before
+
+    outcomes = run_train(target_for(env), env["MAILPIPE_RAW_SCHEMA"])
+    models = {o.model_name: o for o in outcomes if isinstance(o, TrainedModel)}
+    assert set(models) == set(MODELS), outcomes
+    for model in models.values():
+        assert 0.5 < model.holdout_auc <= 1 and model.holdout_rows > 50
+    rebuilt = dbt("build", "--select", "stg_predict__propensity_coefficients+", env=env)
+    assert rebuilt.returncode == 0, rebuilt.stdout[-4000:]
+    names = list(models["purchase"].model.feature_names)
+    rows = query(
+        env,
+        f"select s.purchase_propensity, s.churn_probability, s.purchase_model_id, "
+        f"s.churn_model_id, {', '.join('f.' + n for n in names)} "
+        f"from {schema}_marts.dim_person_propensity_scores as s "
+        f"inner join {schema}_marts.fct_person_propensity_features as f "
+        "on s.person_id = f.person_id and s.as_of_date = f.cutoff_date",
+    )
+    scored = query(
+        env,
+        f"select count(*) from {schema}_marts.fct_person_propensity_features "
+        "where cutoff_role = 'scoring'",
+    )[0][0]
+    assert len(rows) == scored > 100
+    assert {(row[2], row[3]) for row in rows} == {
+        (models["purchase"].model_id, models["churn"].model_id)
+    }
+    x = np.array([[float(v) for v in row[4:]] for row in rows])
+    purchase = np.array([float(row[0]) for row in rows])
+    assert purchase == pytest.approx(models["purchase"].model.predict(x), rel=1e-9, abs=1e-12)
+    bought = x[:, names.index("has_ordered")] == 1
+    churn = np.array([np.nan if row[1] is None else float(row[1]) for row in rows])
+    assert np.all(np.isnan(churn[~bought])) and not np.any(np.isnan(churn[bought]))
+    assert churn[bought] == pytest.approx(
+        models["churn"].model.predict(x[bought]), rel=1e-9, abs=1e-12
+    )
+
+
 def test_contract_keys_are_built_on_postgres_only(loaded):
     """DuckDB builds no primary key or unique constraint (an ART index; DECISIONLOG
     "Performance") but keeps not null; Postgres builds every contract's key."""
@@ -340,8 +460,11 @@ def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
     for step in ("[2/7] loaded", "[3/7] erased", "[5/7] dbt build", "[6/7] alert"):
         assert step in out, out
     assert re.search(r"\[4/7\] source freshness: (\d+) sources \(\1 pass\)", out), out
-    # the purchase models are fitted on the build and the scores rebuilt with the fit
-    assert re.search(r"\[7/7\] fit \w+: [\d,]+ customers .* scores rebuilt: \d+ nodes", out), out
+    # the purchase models are fitted and the propensity models trained on the build, and
+    # the scores rebuilt with them
+    assert re.search(r"\[7/7\] fit and train .*\n +fit \w+: [\d,]+ customers", out), out
+    assert re.search(r"\n +train purchase: holdout AUC 0\.\d+", out), out
+    assert re.search(r"\n +scores rebuilt: \d+ nodes \(\d+ pass, \d+ success\)\n", out), out
     # Warnings (the known ones) are printed with their owners but pass; nothing errored.
     assert "alert: OK" in out or "alert: WARN" in out
     assert "main_marts.fct_email_sends" in out

@@ -18,6 +18,17 @@ customers as (
     from {{ ref('dim_customers') }}
 ),
 
+predictions as (
+    -- the predicted scores on the customer 360, joined as the other profile tokens are
+    select
+        person_id,
+        alive_probability,
+        lifetime_value_amount,
+        purchase_propensity,
+        churn_probability
+    from {{ ref('dim_customers') }}
+),
+
 profiles as (
     select
         person_id,
@@ -137,6 +148,10 @@ contacts_joined as (
         scores.engagement_score,
         scores.churn_risk_score,
         scores.purchase_intent_score,
+        predictions.alive_probability,
+        predictions.lifetime_value_amount,
+        predictions.purchase_propensity,
+        predictions.churn_probability,
         customers.is_personalised,
         {{ dbt.current_timestamp() }} as assembled_at
     from customers_contactable as customers
@@ -144,6 +159,8 @@ contacts_joined as (
         on customers.personalised_person_id = scores.person_id
     left join traits
         on customers.personalised_person_id = traits.person_id
+    left join predictions
+        on customers.personalised_person_id = predictions.person_id
     left join segments_ranked
         on
             customers.personalised_person_id = segments_ranked.person_id

@@ -35,6 +35,10 @@ contact_profiles as (
         engagement_score,
         churn_risk_score,
         purchase_intent_score,
+        alive_probability,
+        lifetime_value_amount,
+        purchase_propensity,
+        churn_probability,
         is_personalised,
         assembled_at
     from {{ ref('sync_email_platform__contact_profiles') }}
@@ -98,6 +102,10 @@ contacts_refreshed as (
                     )
         end as churn_risk_score,
         contact_profiles.purchase_intent_score,
+        contact_profiles.alive_probability,
+        contact_profiles.lifetime_value_amount,
+        contact_profiles.purchase_propensity,
+        contact_profiles.churn_probability,
         case
             when contact_profiles.is_personalised then activity.last_email_delivered_at
         end as last_email_delivered_at,

@@ -109,6 +109,27 @@ cart_abandonments as (
     where person_id is not null and {{ is_before_as_of_end('started_at') }}
 ),
 
+purchase_predictions as (
+    -- BG/NBD and Gamma-Gamma scores of the latest `mailpipe fit` (none before one)
+    select
+        person_id,
+        alive_probability,
+        expected_purchase_count,
+        purchase_probability,
+        expected_purchase_amount,
+        lifetime_value_amount
+    from {{ ref('dim_person_purchase_predictions') }}
+),
+
+propensity_scores as (
+    -- logistic propensity and churn of the latest `mailpipe train` (none before one)
+    select
+        person_id,
+        purchase_propensity,
+        churn_probability
+    from {{ ref('dim_person_propensity_scores') }}
+),
+
 consent_states as (
     select
         person_id,
@@ -319,7 +340,14 @@ customers_joined as (
         coalesce(consents_pivoted.has_third_party_sharing_consent, false)
             as has_third_party_sharing_consent,
         -- contact purpose email_marketing allowed (dim_person_contactability)
-        emailable.person_id is not null as is_emailable
+        emailable.person_id is not null as is_emailable,
+        purchase_predictions.alive_probability,
+        purchase_predictions.expected_purchase_count,
+        purchase_predictions.purchase_probability,
+        purchase_predictions.expected_purchase_amount,
+        purchase_predictions.lifetime_value_amount,
+        propensity_scores.purchase_propensity,
+        propensity_scores.churn_probability
     from profiles
     left join orders_aggregated
         on profiles.person_id = orders_aggregated.person_id
@@ -341,6 +369,10 @@ customers_joined as (
         on profiles.person_id = emailable.person_id
     left join address_pseudonyms
         on profiles.email = address_pseudonyms.email
+    left join purchase_predictions
+        on profiles.person_id = purchase_predictions.person_id
+    left join propensity_scores
+        on profiles.person_id = propensity_scores.person_id
 ),
 
 customers_tagged as (
