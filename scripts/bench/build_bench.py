@@ -4,7 +4,10 @@ For each scale: generate the sample data, load it, and run `dbt build` (seeds, m
 snapshots, data and unit tests) as its own process, timed on the wall clock, with its
 peak resident memory from the kernel. Then the incremental build after 1% new events: the
 micro-batch selection of `mailpipe stream` (scripts.bench.incremental_bench), against the
-same models in the full build and against the whole build.
+same models in the full build and against the whole build. Then step 7 of `mailpipe
+run`: fit the purchase models and train the propensity models on the built warehouse
+(`mailpipe fit`, `mailpipe train`), and rebuild the scores and what reads them, timed
+with its five slowest nodes.
 
 The build runs on one thread by default (--threads), so that the figures add up: from its
 run_results.json, models and tests separately and the ten slowest nodes with their share;
@@ -83,6 +86,11 @@ class Run:
     incremental_ok: bool | None = None  # False: a model of the micro-batch failed
     # Postgres: the server settings that decide how fast it writes (docs/benchmarks.md)
     server_settings: dict[str, str] = field(default_factory=dict)
+    # step 7 of `mailpipe run`: fit and train, then the scores rebuilt
+    fit_train_seconds: float | None = None
+    rescore_seconds: float | None = None
+    rescore_ok: bool | None = None
+    rescore_slowest: list[dict] = field(default_factory=list)
 
 
 def summarise(run_results: Path) -> tuple[dict[str, float], list[dict], list[str]]:
@@ -206,6 +214,39 @@ def build_step(
     )
 
 
+def rescore_step(run: Run, work: Path) -> None:
+    """Step 7 of `mailpipe run` on the built warehouse: `mailpipe fit` and `mailpipe
+    train`, then `dbt build` of the scores and everything that reads them."""
+    from scripts.run import FIT_RESCORE, TRAIN_RESCORE
+
+    env = bench_env(run.engine, run.customers, work)
+    target_path = work / f"target-{run.engine}-{run.customers}-rescore"
+    env.update(DBT_TARGET_PATH=str(target_path), MAILPIPE_THREADS=str(run.threads))
+    fitted = 0.0
+    for command in ("fit", "train"):
+        seconds, _, text = run_measured([sys.executable, "-m", "scripts", command], env, False)
+        fitted += seconds
+        print(f"{command} {run.engine:<8} {run.customers:>9,}: {seconds:.1f} s", flush=True)
+        print("    " + "\n    ".join(text.strip().splitlines()), flush=True)
+    run.fit_train_seconds = round(fitted, 2)
+    dbt = str(Path(sys.executable).parent / "dbt")
+    cmd = [dbt, "build", "--select", FIT_RESCORE, TRAIN_RESCORE]
+    cmd += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    seconds, _, _ = run_measured(cmd, env, check=False)
+    if not (target_path / "run_results.json").exists():
+        run.rescore_ok = False
+        return
+    _, slowest, failed = summarise(target_path / "run_results.json")
+    run.rescore_seconds, run.rescore_ok = round(seconds, 2), not failed
+    run.rescore_slowest = slowest[:5]
+    print(
+        f"rescore {run.engine:<8} {run.customers:>9,}: {seconds:.1f} s, slowest "
+        + ", ".join(f"{n['node']} {n['seconds']:.1f} s" for n in run.rescore_slowest)
+        + ("" if run.rescore_ok else f"; FAILED: {', '.join(failed)}"),
+        flush=True,
+    )
+
+
 def incremental_step(run: Run, landing: Path, work: Path) -> None:
     """The micro-batch after 1% new events, against the full build's same models."""
     env = bench_env(run.engine, run.customers, work)
@@ -281,6 +322,15 @@ def markdown(runs: list[Run], facts: dict[str, str]) -> str:
         ]
         if r.failed_nodes:
             lines += ["", f"Not passed: {', '.join(r.failed_nodes)}."]
+        if r.rescore_seconds is not None or r.rescore_ok is False:
+            lines += [
+                "",
+                f"Fit and train (step 7 of `mailpipe run`): {r.fit_train_seconds:.1f} s; scores "
+                f"and what reads them rebuilt in {r.rescore_seconds or 0:.1f} s"
+                f"{'' if r.rescore_ok else ' (failed)'}; slowest: "
+                + ", ".join(f"`{n['node']}` {n['seconds']:.1f} s" for n in r.rescore_slowest)
+                + ".",
+            ]
         if r.server_settings:
             settings = ", ".join(f"{k} {v}" for k, v in r.server_settings.items())
             lines += ["", f"Postgres server settings of this run: {settings}."]
@@ -333,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
             run.generate_seconds = round(generated.seconds, 2)
             run.load_seconds = round(loaded.seconds, 2)
             run.load_rows_per_second = round(loaded.rows_per_second)
+            rescore_step(run, args.work)
             if not args.no_incremental:
                 incremental_step(run, landing, args.work)
             runs.append(run)

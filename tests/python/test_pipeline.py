@@ -320,6 +320,52 @@ def test_trained_propensity_models_score_everyone_as_the_python_reference_does(l
     assert churn[bought] == pytest.approx(
         models["churn"].model.predict(x[bought]), rel=1e-9, abs=1e-12
     )
+    # the scores reach the customer 360 unchanged ...
+    marts = f"{schema}_marts"
+    ((people, differ),) = query(
+        env,
+        "select count(*), count(case when c.purchase_propensity <> s.purchase_propensity "
+        "or (c.churn_probability is null) <> (s.churn_probability is null) "
+        "or c.churn_probability <> s.churn_probability then 1 end) "
+        f"from {marts}.dim_customers as c inner join {marts}.dim_person_propensity_scores as s "
+        "on c.person_id = s.person_id",
+    )
+    assert people == len(rows) and differ == 0
+    # ... the payload, for people who may be profiled only ...
+    ((personalised, filled, leaked),) = query(
+        env,
+        "select count(case when p.is_personalised then 1 end), "
+        "count(case when p.is_personalised and p.purchase_propensity = c.purchase_propensity "
+        "then 1 end), count(case when not p.is_personalised and (p.purchase_propensity is not "
+        "null or p.churn_probability is not null or p.lifetime_value_amount is not null) "
+        "then 1 end) "
+        f"from {schema}_activation.sync_email_platform__contact_profiles as p "
+        f"inner join {marts}.dim_customers as c on p.person_id = c.person_id",
+    )
+    assert leaked == 0 and filled > 0
+    assert (
+        filled
+        == query(
+            env,
+            "select count(*) from "
+            f"{schema}_activation.sync_email_platform__contact_profiles as p "
+            f"inner join {marts}.dim_customers as c on p.person_id = c.person_id "
+            "where p.is_personalised and c.purchase_propensity is not null",
+        )[0][0]
+    )
+    assert personalised >= filled
+    # ... and segment rules: predicted_to_lapse (dbt_project.yml) holds exactly its rule
+    members = query(
+        env,
+        f"select person_id from {marts}.fct_segment_memberships "
+        "where segment_name = 'predicted_to_lapse' and is_current",
+    )
+    matching = query(
+        env,
+        f"select person_id from {marts}.dim_customers "
+        "where churn_probability >= 0.7 and lifetime_value_amount >= 20",
+    )
+    assert sorted(members) == sorted(matching)
 
 
 def test_contract_keys_are_built_on_postgres_only(loaded):
@@ -472,6 +518,51 @@ def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
     assert Path(env["MAILPIPE_DUCKDB_PATH"]).exists()
     # -q: the steps and the summary, not dbt's line per node.
     assert "START sql" not in out and " OK created " not in out, out[:3000]
+
+
+def test_docs_site_is_one_offline_file_and_everything_is_documented(loaded, tmp_path):
+    """`dbt docs generate --static` writes one HTML file that loads nothing from the
+    network; and every model, seed, snapshot, source, macro of the project is described,
+    and so is every column the warehouse holds for them (the catalog), so that something
+    new and undocumented fails here."""
+    env, _, _ = loaded
+    generated = dbt("docs", "generate", "--static", "--target-path", str(tmp_path), env=env)
+    assert generated.returncode == 0, generated.stdout[-4000:]
+    page = (tmp_path / "static_index.html").read_text()
+    assert len(page) > 1_000_000 and '"email_personalization"' in page  # manifest inlined
+    remote = re.findall(
+        r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["']?(?:https?:)?//""", page
+    )
+    assert remote == [], remote[:5]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    catalog = json.loads((tmp_path / "catalog.json").read_text())
+    package = "email_personalization"
+    missing = []
+    for uid, node in {**manifest["nodes"], **manifest["sources"]}.items():
+        if node["package_name"] != package or node["resource_type"] not in (
+            "model",
+            "seed",
+            "snapshot",
+            "source",
+        ):
+            continue
+        if not node.get("description", "").strip():
+            missing.append(uid)
+        documented = {
+            name.lower()
+            for name, column in node["columns"].items()
+            if column.get("description", "").strip()
+        }
+        built = catalog["nodes"].get(uid) or catalog["sources"].get(uid)
+        for column in (built or {}).get("columns", {}):
+            if column.lower() not in documented and not column.startswith("dbt_"):
+                missing.append(f"{uid}.{column}")
+    missing += [
+        uid
+        for uid, macro in manifest["macros"].items()
+        if macro["package_name"] == package and not macro.get("description", "").strip()
+    ]
+    assert missing == [], f"{len(missing)} undocumented: {missing[:30]}"
 
 
 def test_sources_are_fresh_after_a_load(loaded):

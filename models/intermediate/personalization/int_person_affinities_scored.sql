@@ -42,11 +42,13 @@ signals_decayed as (
         occurred_at,
         cast(
             round(
-                signal_weight * {{ decayed_weight(
-                    1,
-                    dbt.datediff('cast(occurred_at as date)', as_of_date, 'day'),
-                    var('traits__affinity_half_life_days')
-                ) }},
+                cast(
+                    signal_weight * {{ decayed_weight(
+                        1,
+                        dbt.datediff('cast(occurred_at as date)', as_of_date, 'day'),
+                        var('traits__affinity_half_life_days')
+                    ) }} as numeric(38, 12)
+                ),
                 6
             ) as {{ dbt.type_numeric() }}
         ) as decayed_weight

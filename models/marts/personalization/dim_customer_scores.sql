@@ -222,8 +222,10 @@ scores_segmented as (
         cast(scores_joined.monetary_score as {{ dbt.type_bigint() }}) as monetary_score,
         scores_joined.frequency_monetary_score,
         cast(rfm_segments.rfm_segment as {{ dbt.type_string() }}) as rfm_segment,
-        cast(round(scores_joined.engagement_points, 4) as numeric(18, 4))
-            as engagement_score,
+        cast(
+            round(cast(scores_joined.engagement_points as numeric(28, 6)), 4)
+            as numeric(18, 4)
+        ) as engagement_score,
         cast(round(scores_joined.churn_risk_score, 4) as numeric(5, 4))
             as churn_risk_score,
         cast(round(scores_joined.purchase_intent_score, 2) as numeric(5, 2))

@@ -428,7 +428,10 @@ activity_joined as (
         cast(product_views_ranked.product_id as varchar)
             as last_viewed_product_id,
         cast(
-            round(coalesce(engagements_scored.engagement_points, 0), 4) as numeric(18, 4)
+            round(
+                cast(coalesce(engagements_scored.engagement_points, 0) as numeric(28, 6)),
+                4
+            ) as numeric(18, 4)
         ) as engagement_score,
         cast(purchases_scored.recency_score as {{ dbt.type_bigint() }}) as recency_score,
         cast(purchases_scored.frequency_score as {{ dbt.type_bigint() }})

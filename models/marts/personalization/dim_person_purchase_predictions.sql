@@ -8,7 +8,10 @@
     (scripts/predict) by test_predict_sql.py and test_pipeline.py.
     The expected purchases need a hypergeometric series of var predict__series_terms
     terms for each window (the horizon and each step's end): it is summed in Horner's
-    form over a chain of CTEs, a block of levels each, from the last term down. -#}
+    form over a chain of CTEs, a block of levels each, from the last term down. The
+    series depends on a person's frequency and age only (not on recency), so it is summed
+    once per distinct (frequency, age) and window, a small share of the people, and
+    joined back. -#}
 {%- set days_per_unit = predict_days_per_unit() -%}
 {%- set clv_days = var('predict__clv_horizon_days') -%}
 {%- set step_days = var('predict__clv_step_days') -%}
@@ -29,10 +32,7 @@
     {%- do blocks.append([[top - block + 1, 1] | max, top]) -%}
 {%- endfor -%}
 {%- set carried -%}
-    person_id, fit_id, cutoff_date, time_unit, window_number, window_periods,
-    step_weight, frequency, recency, customer_age, monetary_value, bgnbd_r,
-    bgnbd_alpha, bgnbd_a, bgnbd_b, gamma_gamma_p, gamma_gamma_q, gamma_gamma_v,
-    series_a, series_b, series_c, series_z
+    frequency, customer_age, window_number, series_a, series_b, series_c, series_z
 {%- endset -%}
 {%- set bgnbd = {
     'r': 'bgnbd_r', 'alpha': 'bgnbd_alpha', 'a': 'bgnbd_a', 'b': 'bgnbd_b',
@@ -92,8 +92,46 @@ windows as (
     {%- endfor %}
 ),
 
-windows_crossed as (
+histories as (
+    -- the distinct (frequency, age) pairs: all the series depends on, with the window
+    select distinct
+        frequency,
+        customer_age
+    from summaries
+),
+
+series_crossed as (
     -- the arguments of the series 2F1(a+b-1-r, a-1; a+b+x-1; z) of each window
+    select
+        histories.frequency,
+        histories.customer_age,
+        windows.window_number,
+        fits.bgnbd_a + fits.bgnbd_b - 1 - fits.bgnbd_r as series_a,
+        fits.bgnbd_a - 1 as series_b,
+        fits.bgnbd_a + fits.bgnbd_b + histories.frequency - 1 as series_c,
+        windows.window_periods
+        / (fits.bgnbd_alpha + histories.customer_age + windows.window_periods)
+            as series_z,
+        1.0 as horner
+    from histories
+    cross join fits
+    cross join windows
+),
+{#- the last block materialized: else Postgres pulls the chain up into the join below
+    and sums the series once per person and window, not once per distinct history -#}
+{% for first_level, last_level in blocks %}
+    series_block_{{ loop.index }} as {{ 'materialized ' if loop.last }}(
+        select
+            {{ carried }},
+        {{ hyp2f1_horner_levels(
+            'series_a', 'series_b', 'series_c', 'series_z', first_level, last_level,
+            'horner'
+        ) }} as horner
+        from {{ 'series_crossed' if loop.first else 'series_block_' ~ (loop.index - 1) }}
+    ),
+{% endfor %}
+windows_crossed as (
+    -- each person's windows, with the series of their frequency and age
     select
         summaries.person_id,
         fits.fit_id,
@@ -113,35 +151,24 @@ windows_crossed as (
         fits.gamma_gamma_p,
         fits.gamma_gamma_q,
         fits.gamma_gamma_v,
-        fits.bgnbd_a + fits.bgnbd_b - 1 - fits.bgnbd_r as series_a,
-        fits.bgnbd_a - 1 as series_b,
-        fits.bgnbd_a + fits.bgnbd_b + summaries.frequency - 1 as series_c,
-        windows.window_periods
-        / (fits.bgnbd_alpha + summaries.customer_age + windows.window_periods)
-            as series_z,
-        1.0 as horner
+        series.horner
     from summaries
     cross join fits
     cross join windows
+    inner join series_block_{{ blocks | length }} as series
+        on
+            summaries.frequency = series.frequency
+            and summaries.customer_age = series.customer_age
+            and windows.window_number = series.window_number
 ),
-{% for first_level, last_level in blocks %}
-    series_block_{{ loop.index }} as (
-        select
-            {{ carried }},
-        {{ hyp2f1_horner_levels(
-            'series_a', 'series_b', 'series_c', 'series_z', first_level, last_level,
-            'horner'
-        ) }} as horner
-        from {{ 'windows_crossed' if loop.first else 'series_block_' ~ (loop.index - 1) }}
-    ),
-{% endfor %}
+
 windows_scored as (
     select
         *,
         {{ bgnbd_expected_purchases(
             horizon='window_periods', series='horner', **bgnbd
         ) }} as expected_purchase_count
-    from series_block_{{ blocks | length }}
+    from windows_crossed
 ),
 
 people_scored as (
