@@ -522,9 +522,9 @@ def test_run_command_builds_and_reports(tmp_path, duckdb_env, small_landing):
 
 def test_docs_site_is_one_offline_file_and_everything_is_documented(loaded, tmp_path):
     """`dbt docs generate --static` writes one HTML file that loads nothing from the
-    network; and every model, seed, snapshot, source, macro of the project is described,
-    and so is every column the warehouse holds for them (the catalog), so that something
-    new and undocumented fails here."""
+    network; and every model, seed, snapshot, source, macro and exposure of the project is
+    described, and so is every column the warehouse holds for them (the catalog), so that
+    something new and undocumented fails here."""
     env, _, _ = loaded
     generated = dbt("docs", "generate", "--static", "--target-path", str(tmp_path), env=env)
     assert generated.returncode == 0, generated.stdout[-4000:]
@@ -557,6 +557,11 @@ def test_docs_site_is_one_offline_file_and_everything_is_documented(loaded, tmp_
         for column in (built or {}).get("columns", {}):
             if column.lower() not in documented and not column.startswith("dbt_"):
                 missing.append(f"{uid}.{column}")
+    missing += [
+        uid
+        for uid, exposure in manifest["exposures"].items()
+        if not exposure.get("description", "").strip() or not exposure["depends_on"]["nodes"]
+    ]
     missing += [
         uid
         for uid, macro in manifest["macros"].items()
