@@ -14,6 +14,7 @@ from scripts import fit as fit_cmd
 from scripts import generate as generate_cmd
 from scripts import identity as identity_cmd
 from scripts import load as load_cmd
+from scripts import pr_check as pr_check_cmd
 from scripts import privacy as privacy_cmd
 from scripts import run as run_cmd
 from scripts import stream as stream_cmd
@@ -31,6 +32,7 @@ COMMANDS = (
     stream_cmd,
     fit_cmd,
     train_cmd,
+    pr_check_cmd,
 )
 
 
