@@ -112,3 +112,38 @@ def test_missing_state_or_base_says_what_to_give(tmp_path, branch):
     env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     result = mailpipe("pr-check", "--state", str(tmp_path / "nowhere"), "--dry-run", env=env)
     assert result.returncode == 2 and "manifest.json not found" in result.stderr
+
+
+def test_run_lints_builds_and_tests_in_order_and_stops_at_a_failure(monkeypatch, tmp_path):
+    """The steps of a plan, as commands: lint only the changed SQL, build the selection
+    with deferral to the state, then the fast tests; a failing step stops the rest and
+    its status is the result. Nothing to lint or build: only the tests."""
+    calls: list[list[str]] = []
+
+    def fake_run(cmd, cwd=None, **kwargs):
+        calls.append(cmd)
+        failing = "dbt" in Path(cmd[0]).name and "build" in cmd
+        return subprocess.CompletedProcess(cmd, 3 if failing and fail_build else 0)
+
+    monkeypatch.setattr(pr_check.subprocess, "run", fake_run)
+    planned = pr_check.Plan(changed_sql=[CHANGED], nodes=["model.x.y"])
+    fail_build = False
+    assert pr_check.run(tmp_path, planned) == 0
+    lint, build, tests = calls
+    assert Path(lint[0]).name == "sqlfluff" and lint[-1] == CHANGED
+    assert build[1:7] == [
+        "build",
+        "--select",
+        "state:modified+",
+        "--defer",
+        "--state",
+        str(tmp_path),
+    ]
+    assert tests[1:] == ["-m", "pytest", "-m", "not slow", "-q"]
+    calls.clear()
+    fail_build = True
+    assert pr_check.run(tmp_path, planned) == 3
+    assert len(calls) == 2  # the tests did not run after the failed build
+    calls.clear()
+    assert pr_check.run(tmp_path, pr_check.Plan(changed_sql=[], nodes=[])) == 0
+    assert len(calls) == 1 and "pytest" in calls[0]
