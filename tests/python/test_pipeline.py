@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -568,10 +569,172 @@ def test_docs_site_is_one_offline_file_and_everything_is_documented(loaded, tmp_
     ]
     missing += [
         uid
+        for kind in ("semantic_models", "metrics")
+        for uid, node in manifest[kind].items()
+        if not node.get("description", "").strip()
+    ]
+    missing += [
+        uid
         for uid, macro in manifest["macros"].items()
         if macro["package_name"] == package and not macro.get("description", "").strip()
     ]
     assert missing == [], f"{len(missing)} undocumented: {missing[:30]}"
+
+
+# The semantic layer's answers on each engine, kept for the other engine to compare with.
+SEMANTIC_ANSWERS: dict[str, dict] = {}
+SEMANTIC_TOTALS = (
+    "sends,deliveries,human_opens,clicks,bounces,complaints,unsubscribes,recipients,"
+    "human_open_rate,click_rate,click_to_open_rate,bounce_rate,complaint_rate,"
+    "attributed_revenue,revenue_per_recipient,orders,order_revenue,average_order_value,"
+    "active_customers,people,contactable_people"
+)
+
+
+def _mf_query(env: dict[str, str], out: Path, *args: str) -> list[dict[str, str]]:
+    """Rows of `mf query ... --csv`, run as a BI tool would: in the project, on the target
+    the environment's DBT_TARGET selects."""
+    mf = Path(sys.executable).parent / "mf"
+    result = subprocess.run(
+        [str(mf), "query", *args, "--csv", str(out)],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0 and out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
+    with out.open(newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def test_semantic_layer_answers_as_the_marts_do_on_both_engines(loaded, tmp_path):
+    """`mf query` answers every governed metric as SQL over the marts does (rates as
+    ratios of sums), on the target DBT_TARGET selects; and both engines give the same
+    answers."""
+    env, _, _ = loaded
+    target = target_for(env)
+    marts = {m: target.model_relation("marts", m) for m in ("fct_email_sends", "fct_orders")}
+    totals = _mf_query(env, tmp_path / "totals.csv", "--metrics", SEMANTIC_TOTALS)
+    assert len(totals) == 1
+    answer = {name: float(value) if value else None for name, value in totals[0].items()}
+
+    (sends,) = query(
+        env,
+        f"""
+        select
+            count(*),
+            sum(case when is_delivered then 1 else 0 end),
+            sum(case when is_opened then 1 else 0 end),
+            sum(case when is_clicked then 1 else 0 end),
+            sum(case when is_bounced then 1 else 0 end),
+            sum(case when is_complained then 1 else 0 end),
+            sum(case when is_unsubscribed then 1 else 0 end),
+            count(distinct case when is_delivered then person_id end)
+        from {marts["fct_email_sends"]}
+        """,
+    )
+    (orders,) = query(
+        env,
+        f"""
+        select
+            sum(case when is_cancelled then 0 else 1 end),
+            sum(case when is_cancelled then 0 else net_revenue_reporting_amount end),
+            count(distinct case when is_cancelled then null else person_id end)
+        from {marts["fct_orders"]}
+        """,
+    )
+    ((attributed,),) = query(
+        env,
+        "select sum(net_revenue_reporting_amount) from "
+        + target.model_relation("marts", "fct_order_attributions"),
+    )
+    ((people, contactable),) = query(
+        env,
+        "select count(*), sum(case when is_emailable then 1 else 0 end) from "
+        + target.model_relation("marts", "dim_customers"),
+    )
+    sent, delivered, opened, clicked, bounced, complained, unsubscribed, recipients = map(
+        float, sends
+    )
+    placed, revenue, buyers = map(float, orders)
+    expected = {
+        "sends": sent,
+        "deliveries": delivered,
+        "human_opens": opened,
+        "clicks": clicked,
+        "bounces": bounced,
+        "complaints": complained,
+        "unsubscribes": unsubscribed,
+        "recipients": recipients,
+        "human_open_rate": _ratio(opened, delivered),
+        "click_rate": _ratio(clicked, delivered),
+        "click_to_open_rate": _ratio(clicked, opened),
+        "bounce_rate": _ratio(bounced, sent),
+        "complaint_rate": _ratio(complained, delivered),
+        "attributed_revenue": float(attributed),
+        "revenue_per_recipient": _ratio(float(attributed), recipients),
+        "orders": placed,
+        "order_revenue": revenue,
+        "average_order_value": _ratio(revenue, placed),
+        "active_customers": buyers,
+        "people": float(people),
+        "contactable_people": float(contactable),
+    }
+    assert set(answer) == set(expected)
+    for name, value in expected.items():
+        assert answer[name] == pytest.approx(value, rel=1e-9), name
+    assert sent > 0 and clicked > 0 and attributed > 0 and contactable > 0
+
+    # by segment, and by month of the send: the same as grouping the marts
+    segments = _mf_query(
+        env,
+        tmp_path / "segments.csv",
+        "--metrics",
+        "segment_size",
+        "--group-by",
+        "segment_membership__segment_name",
+    )
+    sizes = {row["segment_membership__segment_name"]: int(row["segment_size"]) for row in segments}
+    expected_sizes = dict(
+        query(
+            env,
+            "select segment_name, sum(case when is_current then 1 else 0 end) from "
+            + target.model_relation("marts", "fct_segment_memberships")
+            + " group by segment_name",
+        )
+    )
+    assert sizes == expected_sizes and len(sizes) >= 3
+    monthly = _mf_query(
+        env,
+        tmp_path / "monthly.csv",
+        "--metrics",
+        "sends,human_open_rate",
+        "--group-by",
+        "metric_time__month",
+    )
+    by_month = {row["metric_time__month"][:7]: int(row["sends"]) for row in monthly}
+    expected_months = {
+        str(day)[:7]: count
+        for day, count in query(
+            env,
+            "select cast(date_trunc('month', sent_at) as date), count(*) from "
+            f"{marts['fct_email_sends']} group by 1",
+        )
+    }
+    assert by_month == expected_months and len(by_month) > 1
+
+    # the same answers on both engines (the same landing files are loaded into each)
+    SEMANTIC_ANSWERS[target.type] = {"totals": answer, "segments": sizes, "months": by_month}
+    if len(SEMANTIC_ANSWERS) == 2:
+        duckdb, postgres = SEMANTIC_ANSWERS["duckdb"], SEMANTIC_ANSWERS["postgres"]
+        assert (duckdb["segments"], duckdb["months"]) == (postgres["segments"], postgres["months"])
+        for name, value in duckdb["totals"].items():
+            assert postgres["totals"][name] == pytest.approx(value, rel=1e-9), name
 
 
 def test_sources_are_fresh_after_a_load(loaded):
@@ -580,6 +743,20 @@ def test_sources_are_fresh_after_a_load(loaded):
     assert result.returncode == 0, result.stdout[-3000:]
     assert "PASS freshness of esp.esp_email_events" in result.stdout
     assert "ERROR STALE" not in result.stdout
+
+
+# Every chart of the report, drawn: its plotly SVG, trace groups, and marks with an area.
+REPORT_CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({
+    id: gd.id,
+    svgs: gd.querySelectorAll('.main-svg').length,
+    traces: gd.querySelectorAll('g.trace, g.hm').length,
+    marks: [...gd.querySelectorAll('g.trace path, g.hm image')].filter(mark => {
+        const box = mark.getBBox();
+        return box.width > 0 && box.height > 0;
+    }).length,
+    title: (gd.querySelector('.gtitle') || {}).textContent || '',
+    axes: [...gd.querySelectorAll('.xtitle, .ytitle')].map(t => t.textContent),
+}))"""
 
 
 def test_identity_command_scores_the_build(loaded, small_landing):
