@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CUSTOMERS ?= 10000
 
-.PHONY: help install demo test lint docs bench bench-build clean
+.PHONY: help install demo test lint docs report bench bench-build clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -44,6 +44,9 @@ test: $(STAMP)  ## the whole suite: lint, then pytest with dbt build on DuckDB a
 docs: $(STAMP)  ## the docs site as one offline HTML file: target/static_index.html (after a build)
 	@$(BIN)/dbt docs generate --static --quiet
 	@echo "wrote target/static_index.html ($$(du -h target/static_index.html | cut -f1)); open it in a browser, no server needed"
+
+report: $(STAMP)  ## the dashboard report as one offline HTML file: target/report.html (after a build)
+	@$(BIN)/mailpipe report
 
 bench: $(STAMP)  ## generate and load at 100k and 1M customers on DuckDB and Postgres (docs/benchmarks.md)
 	@set -euo pipefail; \

@@ -16,6 +16,7 @@ from scripts import identity as identity_cmd
 from scripts import load as load_cmd
 from scripts import pr_check as pr_check_cmd
 from scripts import privacy as privacy_cmd
+from scripts import report as report_cmd
 from scripts import run as run_cmd
 from scripts import stream as stream_cmd
 from scripts import train as train_cmd
@@ -33,6 +34,7 @@ COMMANDS = (
     fit_cmd,
     train_cmd,
     pr_check_cmd,
+    report_cmd,
 )
 
 

@@ -7,11 +7,12 @@ import random
 
 import pytest
 
+from scripts.cli import build_parser
 from scripts.warehouse import load_target
 from tests.python.conftest import mailpipe
 
 
-@pytest.mark.parametrize("command", ["generate", "load", "run", "alert", "identity"])
+@pytest.mark.parametrize("command", sorted(build_parser()._subparsers._group_actions[0].choices))
 def test_every_subcommand_has_help(command):
     result = mailpipe(command, "--help")
     assert result.returncode == 0

@@ -7,15 +7,18 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from scripts.load import load
+from scripts.report import SECTION_KEYS
 from scripts.warehouse import PROJECT_DIR
-from tests.python.conftest import dbt, query, target_for
+from tests.python.conftest import dbt, mailpipe, query, target_for
 
 pytestmark = pytest.mark.slow
 
@@ -757,6 +760,74 @@ REPORT_CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].ma
     title: (gd.querySelector('.gtitle') || {}).textContent || '',
     axes: [...gd.querySelectorAll('.xtitle, .ytitle')].map(t => t.textContent),
 }))"""
+
+
+def test_report_renders_every_chart_offline_in_chromium(loaded, tmp_path):
+    """`mailpipe report` on the build writes one HTML file that headless Chromium renders
+    with every chart drawn (titled, with axis labels and data), without a request
+    anywhere but the file itself and without a JavaScript error. The full-page screenshot
+    is kept in target/test-artifacts/report-<engine>.png (git-ignored) to look at."""
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("the report's browser test needs Chromium: apt-get install chromium")
+    env, _, _ = loaded
+    engine = target_for(env).type
+    out = tmp_path / "report.html"
+    result = mailpipe("report", "--out", str(out), env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = f"({{}} MB, {len(SECTION_KEYS)} charts, 0 empty sections)"
+    assert re.search(re.escape(summary).replace(r"\{\}", r"[\d.]+"), result.stdout), result.stdout
+    artifacts = PROJECT_DIR / "target" / "test-artifacts"
+    artifacts.mkdir(parents=True, exist_ok=True)
+    screenshot = artifacts / f"report-{engine}.png"
+    screenshot.unlink(missing_ok=True)
+
+    remote: list[str] = []
+    errors: list[str] = []
+
+    def is_local(url: str) -> bool:
+        return url.startswith(("file:", "data:", "about:", "blob:"))
+
+    def only_local(route) -> None:  # what the route sees is aborted
+        if is_local(route.request.url):
+            route.continue_()
+        else:
+            remote.append(route.request.url)
+            route.abort()
+
+    def noted(request) -> None:  # and any request the route did not see is noted
+        if not is_local(request.url) and request.url not in remote:
+            remote.append(request.url)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.route("**/*", only_local)
+            page.on("request", noted)
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(out.as_uri(), wait_until="load")
+            page.wait_for_function(
+                "n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n",
+                arg=len(SECTION_KEYS),
+                timeout=60_000,
+            )
+            charts = page.evaluate(REPORT_CHARTS_JS)
+            empty_sections = page.locator("p.empty").count()
+            page.screenshot(path=str(screenshot), full_page=True)
+        finally:
+            browser.close()
+    print(f"report screenshot ({engine}): {screenshot}")
+    assert remote == [], remote
+    assert errors == [], errors
+    assert empty_sections == 0
+    assert [chart["id"] for chart in charts] == [f"chart-{key}" for key in SECTION_KEYS]
+    for chart in charts:
+        assert chart["svgs"] >= 1 and chart["traces"] >= 1, chart
+        assert chart["marks"] >= 1, f"{chart['id']} drew no data: {chart}"
+        assert chart["title"] and len(chart["axes"]) >= 2 and all(chart["axes"]), chart
+    assert screenshot.stat().st_size > 50_000
 
 
 def test_identity_command_scores_the_build(loaded, small_landing):
