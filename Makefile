@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CUSTOMERS ?= 10000
 
-.PHONY: help install demo test lint docs report bench bench-build clean
+.PHONY: help install demo test lint docs report dagster bench bench-build clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
@@ -47,6 +47,11 @@ docs: $(STAMP)  ## the docs site as one offline HTML file: target/static_index.h
 
 report: $(STAMP)  ## the dashboard report as one offline HTML file: target/report.html (after a build)
 	@$(BIN)/mailpipe report
+
+dagster: $(STAMP)  ## the Dagster UI on http://127.0.0.1:3000 (assets, checks, schedule, sensor); Ctrl-C stops it
+	@mkdir -p data/dagster
+	@test -f data/dagster/dagster.yaml || cp scripts/orchestration/dagster.yaml data/dagster/
+	@DAGSTER_HOME=$(CURDIR)/data/dagster $(BIN)/dagster dev
 
 bench: $(STAMP)  ## generate and load at 100k and 1M customers on DuckDB and Postgres (docs/benchmarks.md)
 	@set -euo pipefail; \
