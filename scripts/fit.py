@@ -23,7 +23,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from scripts.errors import UserError
-from scripts.warehouse import Target, fetch_all, load_target, write_in_transaction
+from scripts.warehouse import (
+    Target,
+    add_target_argument,
+    first_line,
+    load_target,
+    read_session,
+    write_in_transaction,
+)
 
 log = logging.getLogger(__name__)
 LOG_MODEL = "fct_person_purchase_days"
@@ -36,9 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(parser)
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--csv", type=Path, help="a CSV transaction log instead of the warehouse")
     source.add_argument("--cdnow", type=Path, help="a CDNOW-style log (id date quantity amount)")
@@ -66,17 +71,16 @@ def read_warehouse_log(target: Target) -> list[tuple]:
     """(person_id, purchase_date, amount) of every purchase day the warehouse holds."""
     relation = target.model_relation("marts", LOG_MODEL)
     try:
-        # not read-only: in `mailpipe run` dbt's DuckDB connection is still open in this
+        # read-write: in `mailpipe run` dbt's DuckDB connection is still open in this
         # process, and DuckDB refuses a second one to the same file with other settings
-        return fetch_all(
-            target,
-            f"select person_id, purchase_date, net_revenue_reporting_amount from {relation}",
-            read_only=False,
-        )
-    except Exception as exc:  # no such table: the build has not run yet
+        with read_session(target, duckdb_read_write=True) as session:
+            return session.rows(
+                f"select person_id, purchase_date, net_revenue_reporting_amount from {relation}"
+            )
+    except Exception as exc:  # no warehouse or no such table: the build has not run yet
         raise UserError(
             f"cannot read {relation} on {target.describe()} (run `dbt build` or `mailpipe run` "
-            f"first): {str(exc).strip().splitlines()[0]}"
+            f"first): {first_line(exc)}"
         ) from None
 
 

@@ -23,7 +23,9 @@ from scripts.errors import UserError
 from scripts.warehouse import (
     PROJECT_DIR,
     Target,
+    add_target_argument,
     fetch_all,
+    first_line,
     load_target,
 )
 
@@ -104,8 +106,9 @@ def read_components(target: Target) -> dict[str, str]:
     try:
         rows = fetch_all(target, sql)
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise UserError(f"cannot read {components} (run dbt build first): {first}") from None
+        raise UserError(
+            f"cannot read {components} (run dbt build first): {first_line(exc)}"
+        ) from None
     return {node.lower(): root for node, root in rows}
 
 
@@ -122,9 +125,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=PROJECT_DIR / "data" / "landing",
         help="landing folder with _truth/ (default: %(default)s)",
     )
-    parser.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(parser)
     parser.set_defaults(func=_cli)
 
 

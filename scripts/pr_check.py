@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.errors import UserError
-from scripts.warehouse import PROJECT_DIR
+from scripts.warehouse import PROJECT_DIR, add_target_argument, dbt_command
 
 SQL_FOLDERS = ("models/", "analyses/", "snapshots/", "tests/data/")
 SELECTOR = "state:modified+"
@@ -49,9 +49,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default="origin/main",
         help="the branch the change goes into (default: %(default)s)",
     )
-    parser.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(parser)
     parser.add_argument("--dry-run", action="store_true", help="print the plan, run nothing")
     parser.set_defaults(func=_cli)
 
@@ -83,9 +81,7 @@ def sql_to_lint(files: list[str]) -> list[str]:
 
 
 def _dbt(args: list[str], project_dir: Path, target: str | None) -> subprocess.CompletedProcess:
-    cmd = [str(Path(sys.executable).parent / "dbt"), *args]
-    cmd += ["--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
-    cmd += ["--target", target] if target else []
+    cmd = dbt_command(args, target, project_dir)
     return subprocess.run(cmd, cwd=project_dir, capture_output=True, text=True)
 
 
@@ -143,20 +139,7 @@ def run(
         )
     if planned.nodes:
         build = ["build", "--select", SELECTOR, "--defer", "--state", str(state)]
-        steps.append(
-            (
-                "build",
-                [
-                    str(bin_dir / "dbt"),
-                    *build,
-                    "--project-dir",
-                    str(project_dir),
-                    "--profiles-dir",
-                    str(project_dir),
-                    *(["--target", target] if target else []),
-                ],
-            )
-        )
+        steps.append(("build", dbt_command(build, target, project_dir)))
     steps.append(("tests", [sys.executable, "-m", "pytest", "-m", "not slow", "-q"]))
     for name, cmd in steps:
         print(f"== {name}: {' '.join(cmd[1:4])} …", flush=True)

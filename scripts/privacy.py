@@ -49,7 +49,13 @@ from scripts.load import erasure
 from scripts.load.loader import LEDGER, QUARANTINE, SQL_TYPES, ledger_migrations
 from scripts.load.validate import quote
 from scripts.tables import BY_NAME
-from scripts.warehouse import Target, connect_duckdb, connect_postgres, load_target
+from scripts.warehouse import (
+    Target,
+    add_target_argument,
+    connect_duckdb,
+    connect_postgres,
+    load_target,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +89,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "table and no personal data. Run `dbt build` afterwards to rebuild what depends on "
         "the deleted rows.",
     )
-    parser.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(parser)
     parser.add_argument(
         "--schema",
         default=os.environ.get("MAILPIPE_RAW_SCHEMA", "raw"),

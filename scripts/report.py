@@ -31,9 +31,10 @@ from scripts.errors import UserError
 from scripts.warehouse import (
     PROJECT_DIR,
     Target,
-    connect_duckdb,
-    connect_postgres,
+    add_target_argument,
+    first_line,
     load_target,
+    read_session,
 )
 
 log = logging.getLogger(__name__)
@@ -280,55 +281,25 @@ def _to_python(value: Any) -> Any:
 
 def read_marts(target: Target) -> dict[str, list[dict[str, Any]]]:
     """The rows of every query in `QUERIES` on the target's warehouse, read on one
-    read-only connection. A warehouse that was never built is a UserError."""
-    if target.type == "duckdb":
-        path = Path(target.config["path"])
-        if not path.exists():
-            raise UserError(
-                f"no warehouse at {path} (target {target.name}): run `mailpipe run` or "
-                "`dbt build` first"
-            )
-        try:
-            con = connect_duckdb(target, read_only=True)
-        except Exception as exc:  # another process holds the file (a dbt build, a runner)
-            raise UserError(
-                f"cannot open {path} (target {target.name}): {str(exc).strip().splitlines()[0]}"
-            ) from None
-
-        def execute(sql: str) -> tuple[list[str], list[tuple]]:
-            cur = con.execute(sql)
-            return [d[0] for d in cur.description], cur.fetchall()
-
-    else:
-        con = connect_postgres(target)
-        con.set_session(readonly=True)
-
-        def execute(sql: str) -> tuple[list[str], list[tuple]]:
-            with con.cursor() as cur:
-                cur.execute(sql)
-                return [d[0] for d in cur.description], cur.fetchall()
-
+    read-only session. A warehouse that was never built is a UserError."""
     data: dict[str, list[dict[str, Any]]] = {}
-    try:
+    with read_session(target) as session:
         for query in QUERIES:
             relations = {
                 model: target.model_relation(layer, model) for layer, model in query.models
             }
             try:
-                columns, rows = execute(query.sql.format(**relations))
+                columns, rows = session.fetch(query.sql.format(**relations))
             except Exception as exc:  # no such schema or table: the build has not run
-                first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
                 raise UserError(
                     f"cannot read {', '.join(relations.values())} on {target.describe()} "
-                    f"(run `mailpipe run` or `dbt build` first): {first_line}"
+                    f"(run `mailpipe run` or `dbt build` first): {first_line(exc)}"
                 ) from None
             data[query.key] = [
                 {name: _to_python(value) for name, value in zip(columns, row, strict=True)}
                 for row in rows
             ]
             log.info("report: read %s (%d rows)", query.key, len(rows))
-    finally:
-        con.close()
     return data
 
 
@@ -353,6 +324,104 @@ class Header:
     warehouse: str  # Target.describe(): no secret
     generated_at: datetime
     latest_tested_run: datetime | None = None
+
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SectionText:
+    title: str
+    intro: str
+    empty_message: str  # instead of the chart when there are no rows; `{name}`: a detail
+
+
+RFM_EMPTY_MESSAGE = (
+    "No customer has an RFM score yet: dim_customer_scores holds no one with an order "
+    "({unscored:,} people without one)."
+)
+
+# The sections in page order; each one's chart is the div `chart-<key>`.
+SECTION_TEXTS = {
+    "campaigns": SectionText(
+        "Campaign performance over time",
+        "Messages of each campaign variant, by the week (Monday, UTC) of the variant's "
+        "first send: sent, opened and clicked by a human (bars), and the open and "
+        "click-through rates over delivered messages (lines). Source: "
+        "fct_campaign_performance.",
+        "No campaign has sent a message yet: fct_campaign_performance is empty.",
+    ),
+    "engagement": SectionText(
+        "Engagement score distribution",
+        "People by engagement score: human opens, clicks and orders, each weighted and "
+        "halved every half-life (scoring__ vars). Machine opens and bot clicks do not "
+        "count. Source: dim_customer_scores.",
+        "No person is scored yet: dim_customer_scores is empty.",
+    ),
+    "rfm": SectionText(
+        "RFM distribution",
+        "Customers by RFM recency score and frequency-monetary score (1-5 on the "
+        "scoring__rfm_ bounds; 5 is the most recent, frequent, valuable); the hover "
+        "names the RFM segment of each cell. Source: dim_customer_scores.",
+        RFM_EMPTY_MESSAGE,
+    ),
+    "rfm_segments": SectionText(
+        "RFM segments",
+        "Customers in each named RFM segment (rfm_segments seed). Source: dim_customer_scores.",
+        RFM_EMPTY_MESSAGE,
+    ),
+    "segments": SectionText(
+        "Segment sizes",
+        "Current members of each marketing segment (segments__definitions); a person can "
+        "be in several. Segments without a member are not shown. Source: "
+        "fct_segment_memberships.",
+        "No segment has a member: fct_segment_memberships holds no current membership.",
+    ),
+    "deliverability": SectionText(
+        "Deliverability by recipient domain",
+        f"Bounce rate (hard and soft bounces over messages sent) and spam complaint rate "
+        f"(over delivered) of the {DOMAINS_SHOWN} recipient domains with the most messages "
+        "sent, over all time; the other domains are summed. Source: fct_deliverability_daily.",
+        "No message has been sent: fct_deliverability_daily is empty.",
+    ),
+    "data_quality": SectionText(
+        "Data-quality history",
+        f"Data tests and unit tests of each dbt run by status (the latest {DQ_RUNS_SHOWN} "
+        "runs that ran tests), from the results history the on-run-end hook appends. "
+        "Source: fct_dq_run_results.",
+        "No dbt run with tests is recorded yet: fct_dq_run_results holds no test result.",
+    ),
+    "metric_checks": SectionText(
+        "Daily metric anomaly checks",
+        "Each daily metric's latest tested days against the band of its trailing baseline "
+        "(monitoring__ vars), as the monitoring tests see them: within, outside, dropped "
+        "to zero after active days, or not compared. Source: fct_daily_metric_checks.",
+        "No metric has been checked yet: fct_daily_metric_checks is empty.",
+    ),
+    "freshness": SectionText(
+        "Source freshness",
+        "Hours from each raw table's latest committed load (the loader's ledger, as of the "
+        "latest build) to the time of this report, coloured by the table's latest "
+        "`dbt source freshness` status. Sources: stg_loader__load_ledger, fct_dq_run_results.",
+        "Nothing has been loaded: the loader's ledger (stg_loader__load_ledger) is empty.",
+    ),
+}
+SECTION_KEYS = tuple(SECTION_TEXTS)
+
+
+def _section(
+    key: str, rows: Rows, chart: Callable[[Section, Rows], None], **details: Any
+) -> Section:
+    """The section `key` with its title and intro (SECTION_TEXTS): `chart` puts the chart
+    of `rows` in it, or, with no rows, it gets its empty message (`details` fill in its
+    fields) instead."""
+    text = SECTION_TEXTS[key]
+    section = Section(key, text.title, text.intro)
+    if rows:
+        chart(section, rows)
+    else:
+        section.empty_message = text.empty_message.format(**details)
+    return section
 
 
 def _label(value: Any) -> str:
@@ -385,22 +454,9 @@ def _layout(fig: Any, title: str, x_title: str, y_title: str, **more: Any) -> An
     return fig
 
 
-def campaign_section(rows: list[dict[str, Any]]) -> Section:
+def campaign_chart(section: Section, rows: Rows) -> None:
     import plotly.graph_objects as go
 
-    section = Section(
-        "campaigns",
-        "Campaign performance over time",
-        "Messages of each campaign variant, by the week (Monday, UTC) of the variant's "
-        "first send: sent, opened and clicked by a human (bars), and the open and "
-        "click-through rates over delivered messages (lines). Source: "
-        "fct_campaign_performance.",
-    )
-    if not rows:
-        section.empty_message = (
-            "No campaign has sent a message yet: fct_campaign_performance is empty."
-        )
-        return section
     weeks = [row["sent_week"] for row in rows]
     fig = go.Figure()
     for column, name, color in (
@@ -442,26 +498,15 @@ def campaign_section(rows: list[dict[str, Any]]) -> Section:
             "showgrid": False,
         },
     )
-    return section
 
 
 ENGAGEMENT_BINS = ("0 (none)", "0-1", "1-2", "2-5", "5-10", "10-20", "20-50", "50 and more")
 
 
-def engagement_section(rows: list[dict[str, Any]]) -> Section:
+def engagement_chart(section: Section, rows: Rows) -> None:
     import plotly.graph_objects as go
 
-    section = Section(
-        "engagement",
-        "Engagement score distribution",
-        "People by engagement score: human opens, clicks and orders, each weighted and "
-        "halved every half-life (scoring__ vars). Machine opens and bot clicks do not "
-        "count. Source: dim_customer_scores.",
-    )
     counts = {row["bin_index"]: row["person_count"] for row in rows}
-    if not sum(counts.values()):
-        section.empty_message = "No person is scored yet: dim_customer_scores is empty."
-        return section
     fig = go.Figure(
         go.Bar(
             x=list(ENGAGEMENT_BINS),
@@ -476,37 +521,28 @@ def engagement_section(rows: list[dict[str, Any]]) -> Section:
         "Engagement score (decayed points)",
         "People",
     )
-    return section
 
 
-def rfm_sections(rows: list[dict[str, Any]]) -> list[Section]:
-    """The RFM grid (recency by frequency-monetary score) and the named RFM segments."""
-    import plotly.graph_objects as go
-
-    grid = Section(
-        "rfm",
-        "RFM distribution",
-        "Customers by RFM recency score and frequency-monetary score (1-5 on the "
-        "scoring__rfm_ bounds; 5 is the most recent, frequent, valuable); the hover "
-        "names the RFM segment of each cell. Source: dim_customer_scores.",
-    )
-    segments = Section(
-        "rfm_segments",
-        "RFM segments",
-        "Customers in each named RFM segment (rfm_segments seed). Source: dim_customer_scores.",
-    )
+def rfm_sections(rows: Rows) -> list[Section]:
+    """The RFM grid (recency by frequency-monetary score) and the named RFM segments, of
+    the customers with an RFM score."""
     scored = [row for row in rows if row["recency_score"] is not None]
     unscored = sum(row["person_count"] for row in rows if row["recency_score"] is None)
-    if not scored:
-        message = (
-            "No customer has an RFM score yet: dim_customer_scores holds no one with an "
-            f"order ({unscored:,} people without one)."
-        )
-        grid.empty_message = segments.empty_message = message
-        return [grid, segments]
-    note = f" {unscored:,} people without an order have no RFM score and are not shown."
-    grid.intro += note
-    segments.intro += note
+    sections = [
+        _section("rfm", scored, rfm_grid_chart, unscored=unscored),
+        _section("rfm_segments", scored, rfm_segments_chart, unscored=unscored),
+    ]
+    if scored:
+        for section in sections:
+            section.intro += (
+                f" {unscored:,} people without an order have no RFM score and are not shown."
+            )
+    return sections
+
+
+def rfm_grid_chart(section: Section, scored: Rows) -> None:
+    import plotly.graph_objects as go
+
     scores = [1, 2, 3, 4, 5]
     counts = {(row["recency_score"], row["frequency_monetary_score"]): row for row in scored}
     z = [[(counts.get((r, fm)) or {}).get("person_count", 0) for fm in scores] for r in scores]
@@ -528,7 +564,7 @@ def rfm_sections(rows: list[dict[str, Any]]) -> list[Section]:
             "<br>%{customdata}<extra></extra>",
         )
     )
-    grid.figure = _layout(
+    section.figure = _layout(
         fig,
         "RFM grid: customers by recency and frequency-monetary score",
         "Frequency-monetary score (1-5)",
@@ -536,6 +572,11 @@ def rfm_sections(rows: list[dict[str, Any]]) -> list[Section]:
         xaxis={"dtick": 1},
         yaxis={"dtick": 1},
     )
+
+
+def rfm_segments_chart(section: Section, scored: Rows) -> None:
+    import plotly.graph_objects as go
+
     by_segment: dict[str, int] = {}
     for row in scored:
         name = row["rfm_segment"] or "(unnamed)"
@@ -550,25 +591,12 @@ def rfm_sections(rows: list[dict[str, Any]]) -> list[Section]:
             hovertemplate="%{y}: %{x:,} customers<extra></extra>",
         )
     )
-    segments.figure = _layout(fig, "Customers per RFM segment", "Customers", "RFM segment")
-    return [grid, segments]
+    section.figure = _layout(fig, "Customers per RFM segment", "Customers", "RFM segment")
 
 
-def segment_section(rows: list[dict[str, Any]]) -> Section:
+def segment_chart(section: Section, rows: Rows) -> None:
     import plotly.graph_objects as go
 
-    section = Section(
-        "segments",
-        "Segment sizes",
-        "Current members of each marketing segment (segments__definitions); a person can "
-        "be in several. Segments without a member are not shown. Source: "
-        "fct_segment_memberships.",
-    )
-    if not rows:
-        section.empty_message = (
-            "No segment has a member: fct_segment_memberships holds no current membership."
-        )
-        return section
     ordered = sorted(rows, key=lambda row: (row["person_count"], row["segment_name"]))
     fig = go.Figure(
         go.Bar(
@@ -580,23 +608,11 @@ def segment_section(rows: list[dict[str, Any]]) -> Section:
         )
     )
     section.figure = _layout(fig, "Segment sizes (current members)", "People", "Segment")
-    return section
 
 
-def deliverability_section(rows: list[dict[str, Any]]) -> Section:
+def deliverability_chart(section: Section, rows: Rows) -> None:
     import plotly.graph_objects as go
 
-    section = Section(
-        "deliverability",
-        "Deliverability by recipient domain",
-        f"Bounce rate (hard and soft bounces over messages sent) and spam complaint rate "
-        f"(over delivered) of the {DOMAINS_SHOWN} recipient domains with the most messages "
-        "sent, over all time; the other domains are summed. Source: fct_deliverability_daily.",
-    )
-    rows = [row for row in rows if row["sent_count"]]
-    if not rows:
-        section.empty_message = "No message has been sent: fct_deliverability_daily is empty."
-        return section
     rows = sorted(rows, key=lambda row: (-row["sent_count"], row["recipient_domain"]))
     shown, rest = rows[:DOMAINS_SHOWN], rows[DOMAINS_SHOWN:]
     labelled = [(_label(row["recipient_domain"]), row) for row in shown]
@@ -645,7 +661,6 @@ def deliverability_section(rows: list[dict[str, Any]]) -> Section:
         height=max(CHART_HEIGHT, 34 * len(labelled) + 140),
         margin={"l": 260, "r": 30, "t": 70, "b": 70},
     )
-    return section
 
 
 def _run_labels(runs: list[tuple[str, datetime, str]]) -> list[str]:
@@ -659,21 +674,10 @@ def _run_labels(runs: list[tuple[str, datetime, str]]) -> list[str]:
     return labels
 
 
-def dq_section(rows: list[dict[str, Any]], findings: list[dict[str, Any]]) -> Section:
+def dq_chart(section: Section, rows: Rows, findings: Rows) -> None:
+    """The tests of each run by status, and a table of the latest run's findings."""
     import plotly.graph_objects as go
 
-    section = Section(
-        "data_quality",
-        "Data-quality history",
-        f"Data tests and unit tests of each dbt run by status (the latest {DQ_RUNS_SHOWN} "
-        "runs that ran tests), from the results history the on-run-end hook appends. "
-        "Source: fct_dq_run_results.",
-    )
-    if not rows:
-        section.empty_message = (
-            "No dbt run with tests is recorded yet: fct_dq_run_results holds no test result."
-        )
-        return section
     runs = sorted(
         {(row["run_id"], row["run_started_at"], row["command"]) for row in rows},
         key=lambda run: (run[1], run[0]),
@@ -730,7 +734,6 @@ def dq_section(rows: list[dict[str, Any]], findings: list[dict[str, Any]]) -> Se
         )
     else:
         section.extra_html = "<p>Every test of the latest run with tests passed.</p>"
-    return section
 
 
 CHECK_OUTCOMES = (
@@ -741,19 +744,9 @@ CHECK_OUTCOMES = (
 )
 
 
-def metric_checks_section(rows: list[dict[str, Any]]) -> Section:
+def metric_checks_chart(section: Section, rows: Rows) -> None:
     import plotly.graph_objects as go
 
-    section = Section(
-        "metric_checks",
-        "Daily metric anomaly checks",
-        "Each daily metric's latest tested days against the band of its trailing baseline "
-        "(monitoring__ vars), as the monitoring tests see them: within, outside, dropped "
-        "to zero after active days, or not compared. Source: fct_daily_metric_checks.",
-    )
-    if not rows:
-        section.empty_message = "No metric has been checked yet: fct_daily_metric_checks is empty."
-        return section
     ordered = sorted(
         rows, key=lambda row: (row["metric_group"] or "", row["metric_name"]), reverse=True
     )
@@ -778,7 +771,6 @@ def metric_checks_section(rows: list[dict[str, Any]]) -> Section:
         height=max(CHART_HEIGHT, 22 * len(ordered) + 140),
         margin={"l": 300, "r": 30, "t": 70, "b": 70},
     )
-    return section
 
 
 def _hours_since(moment: datetime | None, now: datetime) -> float | None:
@@ -789,23 +781,10 @@ def _hours_since(moment: datetime | None, now: datetime) -> float | None:
     return (now.replace(tzinfo=None) - moment).total_seconds() / 3600
 
 
-def freshness_section(
-    loads: list[dict[str, Any]], checks: list[dict[str, Any]], now: datetime
-) -> Section:
+def freshness_chart(section: Section, loads: Rows, checks: Rows, now: datetime) -> None:
+    """Hours since each raw table's latest load, coloured by its latest freshness status."""
     import plotly.graph_objects as go
 
-    section = Section(
-        "freshness",
-        "Source freshness",
-        "Hours from each raw table's latest committed load (the loader's ledger, as of the "
-        "latest build) to the time of this report, coloured by the table's latest "
-        "`dbt source freshness` status. Sources: stg_loader__load_ledger, fct_dq_run_results.",
-    )
-    if not loads:
-        section.empty_message = (
-            "Nothing has been loaded: the loader's ledger (stg_loader__load_ledger) is empty."
-        )
-        return section
     status_of = {row["node_name"]: row["status"] for row in checks}
     if not checks:
         section.intro += " No `dbt source freshness` has run on this target yet."
@@ -844,39 +823,42 @@ def freshness_section(
         height=max(CHART_HEIGHT, 26 * len(ordered) + 140),
         margin={"l": 200, "r": 30, "t": 70, "b": 70},
     )
-    return section
 
 
-# The sections in page order; each one's chart is the div `chart-<key>`.
-SECTION_KEYS = (
-    "campaigns",
-    "engagement",
-    "rfm",
-    "rfm_segments",
-    "segments",
-    "deliverability",
-    "data_quality",
-    "metric_checks",
-    "freshness",
-)
+def build_sections(data: dict[str, Rows], now: datetime) -> list[Section]:
+    """Every section of the report (SECTION_KEYS), from the rows `read_marts` returns (a
+    missing key is an empty mart): each section charts the rows given here, or says that
+    there are none."""
 
-
-def build_sections(data: dict[str, list[dict[str, Any]]], now: datetime) -> list[Section]:
-    """Every section of the report, from the rows `read_marts` returns (a missing key is
-    an empty mart)."""
-
-    def rows(key: str) -> list[dict[str, Any]]:
+    def rows(key: str) -> Rows:
         return data.get(key) or []
 
+    findings, checks = rows("dq_latest_findings"), rows("freshness_checks")
     return [
-        campaign_section(rows("campaign_weeks")),
-        engagement_section(rows("engagement_bins")),
+        _section("campaigns", rows("campaign_weeks"), campaign_chart),
+        _section(
+            "engagement",
+            [row for row in rows("engagement_bins") if row["person_count"]],
+            engagement_chart,
+        ),
         *rfm_sections(rows("rfm_cells")),
-        segment_section(rows("segment_sizes")),
-        deliverability_section(rows("domains")),
-        dq_section(rows("dq_runs"), rows("dq_latest_findings")),
-        metric_checks_section(rows("metric_checks")),
-        freshness_section(rows("loads"), rows("freshness_checks"), now),
+        _section("segments", rows("segment_sizes"), segment_chart),
+        _section(
+            "deliverability",
+            [row for row in rows("domains") if row["sent_count"]],
+            deliverability_chart,
+        ),
+        _section(
+            "data_quality",
+            rows("dq_runs"),
+            lambda section, runs: dq_chart(section, runs, findings),
+        ),
+        _section("metric_checks", rows("metric_checks"), metric_checks_chart),
+        _section(
+            "freshness",
+            rows("loads"),
+            lambda section, loads: freshness_chart(section, loads, checks, now),
+        ),
     ]
 
 
@@ -1010,9 +992,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(parser)
     parser.add_argument(
         "--out",
         type=Path,

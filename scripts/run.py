@@ -12,7 +12,15 @@ import time
 from pathlib import Path
 
 from scripts.errors import UserError
-from scripts.warehouse import PROJECT_DIR, Target, connect_duckdb, connect_postgres, load_target
+from scripts.warehouse import (
+    PROJECT_DIR,
+    Target,
+    add_target_argument,
+    connect_duckdb,
+    connect_postgres,
+    dbt_args,
+    load_target,
+)
 
 log = logging.getLogger(__name__)
 LAYERS = ("staging", "intermediate", "marts", "activation", "ad_platform", "monitoring")
@@ -36,9 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "$MAILPIPE_ALERT_WEBHOOK_URL when set), then the tables built per layer with their "
         "row counts. Exits 1 when the load failed or the alert says error.",
     )
-    parser.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(parser)
     parser.add_argument(
         "--landing",
         type=Path,
@@ -126,15 +132,7 @@ def _invoke_dbt(args: list[str], target: Target, quiet: bool = False) -> tuple[b
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    common = [
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(PROJECT_DIR),
-        "--target",
-        target.name,
-    ]
-    result = dbtRunner().invoke([*(["--quiet"] if quiet else []), *args, *common])
+    result = dbtRunner().invoke([*(["--quiet"] if quiet else []), *dbt_args(args, target.name)])
     if result.exception is not None:
         raise UserError(f"dbt {' '.join(args[:2])} could not run: {result.exception}")
     return bool(result.success), list(getattr(result.result, "results", None) or [])

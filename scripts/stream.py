@@ -33,7 +33,9 @@ from scripts.load.loader import discover, load, loaded_files
 from scripts.warehouse import (
     PROJECT_DIR,
     Target,
+    add_target_argument,
     connect_duckdb,
+    dbt_args,
     fetch_all,
     load_target,
 )
@@ -81,9 +83,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=PROJECT_DIR / "data" / "landing",
         help="landing folder (default: %(default)s)",
     )
-    p.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(p)
     p.add_argument(
         "--schema",
         default=os.environ.get("MAILPIPE_RAW_SCHEMA", "raw"),
@@ -280,12 +280,7 @@ class MicroBatchRunner:
 
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         self._dbt_args = [
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            os.environ.get("DBT_PROFILES_DIR", str(PROJECT_DIR)),
-            "--target",
-            self.target.name,
+            *dbt_args([], self.target.name, profiles_dir=os.environ.get("DBT_PROFILES_DIR")),
             "--vars",
             json.dumps(MICRO_BATCH_VARS),
         ]
@@ -411,7 +406,7 @@ def received_times(
         )
         params += batch_ids + ([since] if since else [])
     # read-write: the runner holds the DuckDB file open read-write in this process
-    rows = fetch_all(target, " union all ".join(selects), params, False)
+    rows = fetch_all(target, " union all ".join(selects), params, duckdb_read_write=True)
     return [_parse_received(value) for (value,) in rows]
 
 
@@ -440,7 +435,7 @@ def shown_in_payload(
         f"where e._batch_id = {{p}} and e._loaded_at >= {{p}} and {received} is not null "
         f"and e.event in ('delivered', 'open', 'click')",
         [batch_id, since],
-        False,
+        duckdb_read_write=True,
     )
     emails = sorted({email for _, email, _, _ in events if email})
     if not emails:
@@ -452,7 +447,10 @@ def shown_in_payload(
     # contacts share shows the event on the row of the person identity gave it to)
     latest: dict[str, dict[str, float]] = {}
     for email, *epochs in fetch_all(
-        target, f"select email, {columns} from {payload} where email in ({marks})", emails, False
+        target,
+        f"select email, {columns} from {payload} where email in ({marks})",
+        emails,
+        duckdb_read_write=True,
     ):
         seen = latest.setdefault(email, {})
         for event, epoch in zip(EPOCH_OF, epochs, strict=True):

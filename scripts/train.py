@@ -27,7 +27,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from scripts.errors import UserError
-from scripts.warehouse import Target, fetch_with_columns, load_target, write_in_transaction
+from scripts.warehouse import (
+    Target,
+    add_target_argument,
+    first_line,
+    load_target,
+    read_session,
+    write_in_transaction,
+)
 
 log = logging.getLogger(__name__)
 FEATURES_MODEL = "fct_person_propensity_features"
@@ -43,9 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(parser)
     parser.add_argument(
         "--l2",
         type=float,
@@ -121,22 +126,20 @@ def read_examples(target: Target) -> tuple[list[str], dict[str, Examples], date,
     labels = target.model_relation("marts", LABELS_MODEL)
     cutoffs = target.model_relation("marts", "dim_propensity_cutoffs")
     try:
-        columns, rows = fetch_with_columns(
-            target,
-            f"select f.*, l.purchased_in_window, l.churned_in_window from {features} as f "
-            f"inner join {labels} as l on f.person_id = l.person_id "
-            "and f.cutoff_date = l.cutoff_date order by f.cutoff_date, f.person_id",
-            read_only=False,  # dbt's in-process DuckDB connection may be open (mailpipe run)
-        )
-        holdout = fetch_with_columns(
-            target,
-            f"select cutoff_date, label_end_date from {cutoffs} where cutoff_role = 'holdout'",
-            read_only=False,
-        )[1]
-    except Exception as exc:  # no such table: the build has not run yet
+        # read-write: dbt's in-process DuckDB connection may be open (mailpipe run)
+        with read_session(target, duckdb_read_write=True) as session:
+            columns, rows = session.fetch(
+                f"select f.*, l.purchased_in_window, l.churned_in_window from {features} as f "
+                f"inner join {labels} as l on f.person_id = l.person_id "
+                "and f.cutoff_date = l.cutoff_date order by f.cutoff_date, f.person_id"
+            )
+            holdout = session.rows(
+                f"select cutoff_date, label_end_date from {cutoffs} where cutoff_role = 'holdout'"
+            )
+    except Exception as exc:  # no warehouse or no such table: the build has not run yet
         raise UserError(
             f"cannot read {features} on {target.describe()} (run `dbt build` or `mailpipe run` "
-            f"first): {str(exc).strip().splitlines()[0]}"
+            f"first): {first_line(exc)}"
         ) from None
     if not holdout:
         raise UserError(f"{cutoffs} has no holdout cutoff: the warehouse holds no purchase")

@@ -1,15 +1,20 @@
-"""The active dbt target, read from the project's profiles.yml, and connections to it.
+"""The active dbt target, read from the project's profiles.yml, dbt's command line for it,
+and connections to it.
 
 The commands talk to the same database dbt builds in, so one setting (`DBT_TARGET` or
-`--target`) switches every step between DuckDB and Postgres. The profile is rendered with
-the same `env_var()` semantics as dbt; secrets stay in the environment and are never
-printed (see `Target.describe`).
+`--target`, `add_target_argument`) switches every step between DuckDB and Postgres. The
+profile is rendered with the same `env_var()` semantics as dbt; secrets stay in the
+environment and are never printed (see `Target.describe`). Reads go through
+`read_session` (read-only), writes through `write_in_transaction`.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +58,12 @@ def _env_var(name: str, default: str | None = None) -> str:
     raise UserError(f"environment variable {name} is not set (see .env.example)")
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (drivers add context lines), else its repr."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else repr(exc)
+
+
 def _render(value: Any) -> Any:
     if isinstance(value, str) and "{{" in value:
         env = jinja2.Environment(undefined=jinja2.StrictUndefined)
@@ -60,6 +71,13 @@ def _render(value: Any) -> Any:
         env.filters["as_bool"] = lambda v: str(v).lower() in ("true", "1", "yes")
         return env.from_string(value).render(env_var=_env_var)
     return value
+
+
+def add_target_argument(parser: argparse.ArgumentParser) -> None:
+    """The `--target` option of a subcommand: the target `load_target` reads."""
+    parser.add_argument(
+        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
+    )
 
 
 def load_target(target: str | None = None, project_dir: Path = PROJECT_DIR) -> Target:
@@ -93,6 +111,32 @@ def load_target(target: str | None = None, project_dir: Path = PROJECT_DIR) -> T
     return Target(name=name, type=kind, config=config)
 
 
+def dbt_args(
+    args: Sequence[str],
+    target: str | None = None,
+    project_dir: Path = PROJECT_DIR,
+    profiles_dir: Path | str | None = None,
+) -> list[str]:
+    """dbt's arguments for the command `args` in the project: its folder, the folder of
+    profiles.yml (default: the project's) and, when given, the target (else dbt's
+    default: $DBT_TARGET or the profile's)."""
+    return [
+        *args,
+        "--project-dir",
+        str(project_dir),
+        "--profiles-dir",
+        str(profiles_dir or project_dir),
+        *(["--target", target] if target else []),
+    ]
+
+
+def dbt_command(
+    args: Sequence[str], target: str | None = None, project_dir: Path = PROJECT_DIR
+) -> list[str]:
+    """The command line of this virtualenv's dbt CLI for `args`, as `dbt_args`."""
+    return [str(Path(sys.executable).parent / "dbt"), *dbt_args(args, target, project_dir)]
+
+
 def connect_duckdb(target: Target, read_only: bool = False):  # -> duckdb.DuckDBPyConnection
     import duckdb
 
@@ -120,40 +164,81 @@ def connect_postgres(target: Target):  # -> psycopg2 connection
             application_name="mailpipe",
         )
     except psycopg2.OperationalError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc)
-        raise UserError(f"cannot connect to {target.describe()}: {first_line}") from None
+        raise UserError(f"cannot connect to {target.describe()}: {first_line(exc)}") from None
     with con.cursor() as cur:
         cur.execute("set time zone 'UTC'")
     con.commit()
     return con
 
 
-def fetch_all(
-    target: Target, sql: str, params: list | None = None, read_only: bool = True
-) -> list[tuple]:
-    """The rows of one query on the target's warehouse, on a connection of its own.
-    Placeholders are written `{p}` and become `?` (DuckDB) or `%s` (Postgres)."""
-    return fetch_with_columns(target, sql, params, read_only)[1]
+@dataclass(frozen=True)
+class ReadSession:
+    """Queries on one read-only connection to a target's warehouse (`read_session`)."""
+
+    target: Target
+    con: Any  # duckdb.DuckDBPyConnection or psycopg2 connection
+
+    def fetch(self, sql: str, params: Sequence[Any] | None = None) -> tuple[list[str], list[tuple]]:
+        """The column names and rows of one query. Values are bound by the driver, never
+        written into the SQL: with `params`, their placeholders are written `{p}` and
+        become `?` (DuckDB) or `%s` (Postgres); without, the SQL runs as written."""
+        if self.target.type == "duckdb":
+            cur = self.con.execute(sql.format(p="?") if params else sql, list(params or []))
+            return [d[0] for d in cur.description], cur.fetchall()
+        with self.con.cursor() as cur:
+            cur.execute(sql.format(p="%s") if params else sql, list(params) if params else None)
+            return [d[0] for d in cur.description], cur.fetchall()
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        """The rows of one query, as `fetch`."""
+        return self.fetch(sql, params)[1]
 
 
-def fetch_with_columns(
-    target: Target, sql: str, params: list | None = None, read_only: bool = True
-) -> tuple[list[str], list[tuple]]:
-    """The column names and rows of one query, as `fetch_all`."""
+@contextmanager
+def read_session(target: Target, *, duckdb_read_write: bool = False) -> Iterator[ReadSession]:
+    """One connection to the target's warehouse for reading, closed on leaving.
+
+    Postgres: a read-only session, so the server refuses any write. DuckDB: the file
+    opened read-only; a file that does not exist is a UserError (the warehouse was never
+    built; nothing is created). `duckdb_read_write` opens it read-write instead, for
+    callers that may run where this process already holds the file open read-write (dbt's
+    Python API in `mailpipe run`, the stream runner): DuckDB refuses a second connection to
+    the same file with other settings. Such a session still only runs its caller's
+    queries."""
     if target.type == "duckdb":
-        con = connect_duckdb(target, read_only=read_only)
+        path = Path(target.config["path"])
+        if not path.exists():
+            raise UserError(
+                f"no warehouse at {path} (target {target.name}): run `mailpipe run` or "
+                "`dbt build` first"
+            )
         try:
-            cur = con.execute(sql.format(p="?"), params or [])
-            return [d[0] for d in cur.description], cur.fetchall()
-        finally:
-            con.close()
-    con = connect_postgres(target)
+            con = connect_duckdb(target, read_only=not duckdb_read_write)
+        except Exception as exc:  # another process holds the file (a dbt build, a runner)
+            raise UserError(
+                f"cannot open {path} (target {target.name}): {first_line(exc)}"
+            ) from None
+    else:
+        con = connect_postgres(target)
     try:
-        with con.cursor() as cur:
-            cur.execute(sql.format(p="%s"), params or None)
-            return [d[0] for d in cur.description], cur.fetchall()
+        if target.type == "postgres":
+            con.set_session(readonly=True)
+        yield ReadSession(target, con)
     finally:
         con.close()
+
+
+def fetch_all(
+    target: Target,
+    sql: str,
+    params: Sequence[Any] | None = None,
+    *,
+    duckdb_read_write: bool = False,
+) -> list[tuple]:
+    """The rows of one query, in a `read_session` of its own (see there and
+    `ReadSession.fetch`)."""
+    with read_session(target, duckdb_read_write=duckdb_read_write) as session:
+        return session.rows(sql, params)
 
 
 def write_in_transaction(target: Target, write: Callable[[Any, str], None]) -> None:

@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from scripts.load.loader import FileResult, LoadSummary, load
-from scripts.warehouse import PROJECT_DIR, load_target
+from scripts.warehouse import PROJECT_DIR, add_target_argument, load_target
 
 __all__ = ["FileResult", "LoadSummary", "add_parser", "load", "reconciliation_table"]
 
@@ -35,9 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=DEFAULT_LANDING,
         help="landing folder (default: %(default)s)",
     )
-    parser.add_argument(
-        "--target", default=None, help="dbt target from profiles.yml (default: $DBT_TARGET or dev)"
-    )
+    add_target_argument(parser)
     parser.add_argument(
         "--schema",
         default=os.environ.get("MAILPIPE_RAW_SCHEMA", "raw"),

@@ -18,17 +18,24 @@ from pathlib import Path
 import pytest
 
 from scripts.generate import generate
-from scripts.warehouse import PROJECT_DIR, Target, connect_postgres, load_target
+from scripts.warehouse import (
+    PROJECT_DIR,
+    Target,
+    connect_postgres,
+    dbt_command,
+    load_target,
+    read_session,
+)
 
 SMALL_CUSTOMERS = 300
 RUN_ID = uuid.uuid4().hex[:8]
 
 
 def dbt(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run the dbt CLI of this virtualenv in the project folder."""
-    exe = Path(sys.executable).parent / "dbt"
+    """Run the dbt CLI of this virtualenv in the project folder (the target: the
+    environment's DBT_TARGET)."""
     return subprocess.run(
-        [str(exe), *args, "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)],
+        dbt_command(args),
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
@@ -120,20 +127,8 @@ def target_for(env: dict[str, str]) -> Target:
 
 
 def query(env: dict[str, str], sql: str) -> list[tuple]:
-    """Rows of a query against the warehouse an environment selects."""
-    from scripts.warehouse import connect_duckdb
-
-    target = target_for(env)
-    if target.type == "duckdb":
-        con = connect_duckdb(target)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-    con = connect_postgres(target)
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        con.close()
+    """Rows of a query against the warehouse an environment selects, in a read session.
+    DuckDB's file is opened read-write, as a test that runs dbt's Python API or the stream
+    runner in this process holds it."""
+    with read_session(target_for(env), duckdb_read_write=True) as session:
+        return session.rows(sql)
