@@ -238,6 +238,7 @@ web_aggregated as (
     select
         person_id,
         count(*) as web_session_count,
+        min(started_at) as first_web_session_at,
         max(started_at) as last_web_session_at
     from web_sessions
     group by person_id
@@ -329,6 +330,14 @@ customers_joined as (
         devices_ranked.device_type as primary_device_type,
         coalesce(web_aggregated.web_session_count, 0) as web_session_count,
         web_aggregated.last_web_session_at,
+        -- the earliest of the four that the person has, null when none: least()
+        -- skips nulls on DuckDB and Postgres alike
+        least(
+            profiles.crm_created_at,
+            orders_aggregated.first_order_at,
+            email_aggregated.first_email_sent_at,
+            web_aggregated.first_web_session_at
+        ) as first_seen_at,
         coalesce(abandonments_aggregated.abandoned_checkout_count, 0)
             as abandoned_checkout_count,
         abandonments_aggregated.last_abandoned_checkout_at,
