@@ -280,7 +280,7 @@ class MicroBatchRunner:
 
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         self._dbt_args = [
-            *dbt_args([], self.target.name, profiles_dir=os.environ.get("DBT_PROFILES_DIR")),
+            *dbt_args([], self.target.name),
             "--vars",
             json.dumps(MICRO_BATCH_VARS),
         ]

@@ -80,12 +80,17 @@ def add_target_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def profiles_dir(project_dir: Path = PROJECT_DIR) -> Path:
+    """The folder of profiles.yml, as dbt finds it: $DBT_PROFILES_DIR, else the project's."""
+    return Path(os.environ.get("DBT_PROFILES_DIR") or project_dir)
+
+
 def load_target(target: str | None = None, project_dir: Path = PROJECT_DIR) -> Target:
     """The target dbt would use: `target` if given, else the profile's default."""
-    profiles_dir = Path(os.environ.get("DBT_PROFILES_DIR", project_dir))
-    path = profiles_dir / "profiles.yml"
+    profiles = profiles_dir(project_dir)
+    path = profiles / "profiles.yml"
     if not path.exists():
-        raise UserError(f"no profiles.yml in {profiles_dir}")
+        raise UserError(f"no profiles.yml in {profiles}")
     profiles = yaml.safe_load(path.read_text())
     profile = profiles.get(PROFILE_NAME)
     if not profile:
@@ -112,20 +117,18 @@ def load_target(target: str | None = None, project_dir: Path = PROJECT_DIR) -> T
 
 
 def dbt_args(
-    args: Sequence[str],
-    target: str | None = None,
-    project_dir: Path = PROJECT_DIR,
-    profiles_dir: Path | str | None = None,
+    args: Sequence[str], target: str | None = None, project_dir: Path = PROJECT_DIR
 ) -> list[str]:
     """dbt's arguments for the command `args` in the project: its folder, the folder of
-    profiles.yml (default: the project's) and, when given, the target (else dbt's
-    default: $DBT_TARGET or the profile's)."""
+    profiles.yml (`profiles_dir`: the one `load_target` reads, so that mailpipe and dbt
+    agree) and, when given, the target (else dbt's default: $DBT_TARGET or the
+    profile's)."""
     return [
         *args,
         "--project-dir",
         str(project_dir),
         "--profiles-dir",
-        str(profiles_dir or project_dir),
+        str(profiles_dir(project_dir)),
         *(["--target", target] if target else []),
     ]
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scripts.warehouse import PROJECT_DIR
+from scripts.warehouse import PROJECT_DIR, profiles_dir
 
 DAGSTER_TARGET_PATH = Path("target") / "dagster"
 # What `dbt parse` reads: a change to any of these makes the manifest stale.
@@ -50,10 +50,6 @@ def landing_dir() -> Path:
 def raw_schema() -> str:
     """The raw schema: `$MAILPIPE_RAW_SCHEMA`, else `raw` (as the CLI)."""
     return os.environ.get("MAILPIPE_RAW_SCHEMA", "raw")
-
-
-def profiles_dir() -> Path:
-    return Path(os.environ.get("DBT_PROFILES_DIR") or PROJECT_DIR)
 
 
 def dbt_executable() -> str:

@@ -8,7 +8,7 @@ import random
 import pytest
 
 from scripts.cli import build_parser
-from scripts.warehouse import load_target
+from scripts.warehouse import PROJECT_DIR, dbt_args, load_target
 from tests.python.conftest import mailpipe
 
 
@@ -63,6 +63,26 @@ def test_default_target_is_duckdb_and_env_switches_it(monkeypatch):
 
     with pytest.raises(UserError, match="target 'nope'"):
         load_target()
+
+
+def test_dbt_reads_the_profiles_mailpipe_reads(monkeypatch, tmp_path):
+    """With DBT_PROFILES_DIR set, the dbt command lines mailpipe builds point dbt at that
+    folder, where load_target reads the profile, not at the project's own."""
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    args = dbt_args(["build"], "prod")
+    assert args[args.index("--profiles-dir") + 1] == str(PROJECT_DIR)
+    assert args[-2:] == ["--target", "prod"]
+
+    (tmp_path / "profiles.yml").write_text(
+        "email_personalization:\n  target: mine\n  outputs:\n"
+        "    mine: {type: duckdb, path: /tmp/mine.duckdb}\n"
+    )
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(tmp_path))
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    args = dbt_args(["build"])
+    assert args[args.index("--profiles-dir") + 1] == str(tmp_path)
+    assert "--target" not in args
+    assert load_target().name == "mine"
 
 
 @pytest.mark.parametrize(
