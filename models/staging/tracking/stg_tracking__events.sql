@@ -27,7 +27,9 @@
 ] -%}
 with
 
-source as (
+-- read several times once the CTEs below are inlined: not materialized, or DuckDB keeps a
+-- copy of every raw row (at 1M customers under a 3 GB limit, 35 GB of spill)
+source as not materialized (
     select
         message_id,
         {{ adapter.quote('type') }} as call_type,
