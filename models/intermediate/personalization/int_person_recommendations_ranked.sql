@@ -52,60 +52,116 @@ products as (
     where is_active
 ),
 
+people_unioned as (
+    select person_id from profiles
+    union
+    select person_id from purchases
+),
+
+people_numbered as (
+    -- everyone recommended to, numbered: the joins, aggregates and windows over millions
+    -- of candidates below key on integers, not 32-character person ids (see DECISIONLOG)
+    select
+        person_id,
+        row_number() over (order by person_id) as person_number
+    from people_unioned
+),
+
+products_unioned as (
+    select product_id from products
+    union
+    select product_id from purchases
+),
+
+products_numbered as (
+    -- numbered in product id order, so that the number breaks ties as the id would
+    select
+        product_id,
+        row_number() over (order by product_id) as product_number
+    from products_unioned
+),
+
+active_products_numbered as (
+    select
+        products_numbered.product_number,
+        products.product_id,
+        products.product_category
+    from products
+    inner join products_numbered
+        on products.product_id = products_numbered.product_id
+),
+
+copurchases_numbered as (
+    select
+        products_numbered.product_number,
+        active_products_numbered.product_number as copurchased_product_number,
+        copurchases.buyer_count,
+        copurchases.order_count,
+        copurchases.copurchase_similarity
+    from copurchases
+    inner join products_numbered
+        on copurchases.product_id = products_numbered.product_id
+    -- only active products are recommended
+    inner join active_products_numbered
+        on copurchases.copurchased_product_id = active_products_numbered.product_id
+),
+
 copurchases_ranked as (
     -- each product's nearest active co-purchases (traits__copurchase_neighbours are
     -- considered): every pair would be people's products times each product's hundreds
     -- of pairs at scale
     select
-        copurchases.*,
+        *,
         row_number() over (
-            partition by copurchases.product_id
+            partition by product_number
             order by
-                copurchases.copurchase_similarity desc,
-                copurchases.buyer_count desc,
-                copurchases.order_count desc,
-                copurchases.copurchased_product_id asc
+                copurchase_similarity desc,
+                buyer_count desc,
+                order_count desc,
+                copurchased_product_number asc
         ) as neighbour_rank
-    from copurchases
-    inner join products
-        on copurchases.copurchased_product_id = products.product_id
+    from copurchases_numbered
 ),
 
 person_products as (
     select distinct
-        person_id,
-        product_id
+        people_numbered.person_number,
+        products_numbered.product_number
     from purchases
+    inner join people_numbered
+        on purchases.person_id = people_numbered.person_id
+    inner join products_numbered
+        on purchases.product_id = products_numbered.product_id
 ),
 
 person_products_counted as (
     select
-        person_id,
+        person_number,
         count(*) as product_count
     from person_products
-    group by person_id
+    group by person_number
 ),
 
 copurchase_candidates as (
     -- the pairs' scores summed over the person's products, for active products the person
     -- has not bought
     select
-        person_products.person_id,
-        copurchases.copurchased_product_id as product_id,
+        person_products.person_number,
+        copurchases.copurchased_product_number as product_number,
         sum(copurchases.copurchase_similarity) as candidate_score,
         sum(copurchases.buyer_count) as candidate_buyer_count,
         sum(copurchases.order_count) as candidate_order_count
     from person_products
     inner join copurchases_ranked as copurchases
         on
-            person_products.product_id = copurchases.product_id
+            person_products.product_number = copurchases.product_number
             and copurchases.neighbour_rank <= {{ var('traits__copurchase_neighbours') }}
     left join person_products as bought
         on
-            person_products.person_id = bought.person_id
-            and copurchases.copurchased_product_id = bought.product_id
-    where bought.product_id is null
-    group by person_products.person_id, copurchases.copurchased_product_id
+            person_products.person_number = bought.person_number
+            and copurchases.copurchased_product_number = bought.product_number
+    where bought.product_number is null
+    group by person_products.person_number, copurchases.copurchased_product_number
 ),
 
 copurchase_candidates_ranked as (
@@ -116,43 +172,45 @@ copurchase_candidates_ranked as (
     select
         *,
         row_number() over (
-            partition by person_id
+            partition by person_number
             order by
                 candidate_score desc,
                 candidate_buyer_count desc,
                 candidate_order_count desc,
-                product_id asc
+                product_number asc
         ) as candidate_rank
     from copurchase_candidates
 ),
 
 bestsellers_counted as (
     select
-        products.product_id,
-        products.product_category,
+        active_products_numbered.product_number,
+        active_products_numbered.product_category,
         count(distinct recent_purchases.person_id) as buyer_count
-    from products
+    from active_products_numbered
     left join purchases as recent_purchases
         on
-            products.product_id = recent_purchases.product_id
+            active_products_numbered.product_id = recent_purchases.product_id
             and recent_purchases.ordered_date > {{ dbt.dateadd(
                 'day', -1 * var('traits__bestseller_window_days'), as_of_date
             ) }}
             and recent_purchases.ordered_date <= {{ as_of_date }}
-    group by products.product_id, products.product_category
+    group by
+        active_products_numbered.product_number,
+        active_products_numbered.product_category
 ),
 
 bestsellers_ranked as (
     select
-        product_id,
+        product_number,
         product_category,
         buyer_count,
         row_number() over (
-            order by buyer_count desc, product_id asc
+            order by buyer_count desc, product_number asc
         ) as bestseller_rank,
         row_number() over (
             partition by product_category
-            order by buyer_count desc, product_id asc
+            order by buyer_count desc, product_number asc
         ) as category_rank
     from bestsellers_counted
 ),
@@ -162,24 +220,28 @@ people_slotted as (
     -- that enough are left once those are taken out (ranked as candidates are, no
     -- product further down could take a slot)
     select
-        profiles.person_id,
+        people_numbered.person_number,
         {{ recommendation_count }} + coalesce(person_products_counted.product_count, 0)
             as needed_count
     from profiles
+    inner join people_numbered
+        on profiles.person_id = people_numbered.person_id
     left join person_products_counted
-        on profiles.person_id = person_products_counted.person_id
+        on people_numbered.person_number = person_products_counted.person_number
 ),
 
 categories_slotted as (
     -- the same for the bestsellers of a person's top category
     select
-        top_categories.person_id,
+        people_numbered.person_number,
         top_categories.product_category,
         {{ recommendation_count }} + coalesce(person_products_counted.product_count, 0)
             as needed_count
     from top_categories
+    inner join people_numbered
+        on top_categories.person_id = people_numbered.person_id
     left join person_products_counted
-        on top_categories.person_id = person_products_counted.person_id
+        on people_numbered.person_number = person_products_counted.person_number
 ),
 
 needed_counts as (
@@ -199,7 +261,7 @@ bestsellers_needed as (
     -- by equality (a join on rank <= needed compares every person with every product)
     select
         needed_counts.needed_count,
-        bestsellers_ranked.product_id,
+        bestsellers_ranked.product_number,
         bestsellers_ranked.buyer_count
     from needed_counts
     inner join bestsellers_ranked
@@ -210,7 +272,7 @@ category_bestsellers_needed as (
     select
         category_needed_counts.product_category,
         category_needed_counts.needed_count,
-        bestsellers_ranked.product_id,
+        bestsellers_ranked.product_number,
         bestsellers_ranked.buyer_count
     from category_needed_counts
     inner join bestsellers_ranked
@@ -221,8 +283,8 @@ category_bestsellers_needed as (
 
 category_bestseller_candidates as (
     select
-        categories_slotted.person_id,
-        category_bestsellers_needed.product_id,
+        categories_slotted.person_number,
+        category_bestsellers_needed.product_number,
         cast(category_bestsellers_needed.buyer_count as {{ dbt.type_numeric() }})
             as candidate_score,
         0 as candidate_buyer_count,
@@ -237,8 +299,8 @@ category_bestseller_candidates as (
 
 bestseller_candidates as (
     select
-        people_slotted.person_id,
-        bestsellers_needed.product_id,
+        people_slotted.person_number,
+        bestsellers_needed.product_number,
         cast(bestsellers_needed.buyer_count as {{ dbt.type_numeric() }})
             as candidate_score,
         0 as candidate_buyer_count,
@@ -249,9 +311,10 @@ bestseller_candidates as (
 ),
 
 candidates_unioned as (
+    -- every source holds active products only
     select
-        person_id,
-        product_id,
+        person_number,
+        product_number,
         'copurchase' as recommendation_source,
         1 as source_priority,
         candidate_score,
@@ -261,8 +324,8 @@ candidates_unioned as (
     where candidate_rank <= {{ recommendation_count }}
     union all
     select
-        person_id,
-        product_id,
+        person_number,
+        product_number,
         'category_bestseller' as recommendation_source,
         2 as source_priority,
         candidate_score,
@@ -271,8 +334,8 @@ candidates_unioned as (
     from category_bestseller_candidates
     union all
     select
-        person_id,
-        product_id,
+        person_number,
+        product_number,
         'bestseller' as recommendation_source,
         3 as source_priority,
         candidate_score,
@@ -282,37 +345,36 @@ candidates_unioned as (
 ),
 
 candidates_filtered as (
-    -- active products only, and none the person already bought
+    -- none the person already bought, each product once (from its first source)
     select
         candidates_unioned.*,
         row_number() over (
-            partition by candidates_unioned.person_id, candidates_unioned.product_id
+            partition by
+                candidates_unioned.person_number, candidates_unioned.product_number
             order by candidates_unioned.source_priority asc
         ) as source_rank
     from candidates_unioned
-    inner join products
-        on candidates_unioned.product_id = products.product_id
     left join person_products
         on
-            candidates_unioned.person_id = person_products.person_id
-            and candidates_unioned.product_id = person_products.product_id
-    where person_products.product_id is null
+            candidates_unioned.person_number = person_products.person_number
+            and candidates_unioned.product_number = person_products.product_number
+    where person_products.product_number is null
 ),
 
 candidates_ranked as (
     select
-        person_id,
-        product_id,
+        person_number,
+        product_number,
         recommendation_source,
         candidate_score,
         row_number() over (
-            partition by person_id
+            partition by person_number
             order by
                 source_priority asc,
                 candidate_score desc,
                 candidate_buyer_count desc,
                 candidate_order_count desc,
-                product_id asc
+                product_number asc
         ) as recommendation_rank
     from candidates_filtered
     where source_rank = 1
@@ -320,15 +382,22 @@ candidates_ranked as (
 
 recommendations_ranked as (
     select
-        person_id || ':' || cast(recommendation_rank as {{ dbt.type_string() }})
+        people_numbered.person_id
+        || ':' || cast(candidates_ranked.recommendation_rank as {{ dbt.type_string() }})
             as person_recommendation_id,
-        person_id,
-        cast(recommendation_rank as {{ dbt.type_bigint() }}) as recommendation_rank,
-        product_id,
-        recommendation_source,
-        cast(candidate_score as {{ dbt.type_numeric() }}) as recommendation_score
+        people_numbered.person_id,
+        cast(candidates_ranked.recommendation_rank as {{ dbt.type_bigint() }})
+            as recommendation_rank,
+        products_numbered.product_id,
+        candidates_ranked.recommendation_source,
+        cast(candidates_ranked.candidate_score as {{ dbt.type_numeric() }})
+            as recommendation_score
     from candidates_ranked
-    where recommendation_rank <= {{ recommendation_count }}
+    inner join people_numbered
+        on candidates_ranked.person_number = people_numbered.person_number
+    inner join products_numbered
+        on candidates_ranked.product_number = products_numbered.product_number
+    where candidates_ranked.recommendation_rank <= {{ recommendation_count }}
 )
 
 select * from recommendations_ranked

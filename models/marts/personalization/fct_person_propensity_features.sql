@@ -10,11 +10,15 @@
 {%- set email_days = var('predict__propensity_windows')['email'] -%}
 {%- set web_days = var('predict__propensity_windows')['web'] -%}
 {%- set recency_cap = var('predict__propensity_recency_cap_days') -%}
+{#- dim_propensity_cutoffs' indexes: the scoring cutoff (0), the holdout and the training
+    cutoffs -#}
+{%- set cutoff_count = var('predict__propensity_training_cutoffs') + 2 -%}
 
 with
 
 cutoffs as (
     select
+        cutoff_index,
         cutoff_date,
         cutoff_role
     from {{ ref('dim_propensity_cutoffs') }}
@@ -142,24 +146,9 @@ activity_daily as (
     from web_daily
 ),
 
-activity_aged as (
-    -- every day of activity on or before each cutoff, with its age at the cutoff
-    select
-        activity_daily.*,
-        cutoffs.cutoff_date,
-        cutoffs.cutoff_role,
-        {{ dbt.datediff('activity_daily.activity_date', 'cutoffs.cutoff_date', 'day') }}
-            as age_days
-    from activity_daily
-    inner join cutoffs
-        on activity_daily.activity_date <= cutoffs.cutoff_date
-),
-
-activity_aggregated as (
-    select
-        person_id,
-        cutoff_date,
-        cutoff_role,
+{#- the features of one person at one cutoff, from their days of activity on or before it
+    (age_days: the day's age at the cutoff) -#}
+{%- set aggregates -%}
         max(age_days) as tenure_days,
         min(case when order_count > 0 then age_days end) as order_recency_days,
         min(case when opened_count + clicked_count > 0 then age_days end)
@@ -200,8 +189,41 @@ activity_aggregated as (
                 else 0
             end
         ) as intent_points
-    from activity_aged
-    group by person_id, cutoff_date, cutoff_role
+{%- endset %}
+
+{% for cutoff_index in range(cutoff_count) %}
+    activity_aged_{{ cutoff_index }} as (
+        -- every day of activity on or before the cutoff, with its age at the cutoff
+        select
+            activity_daily.*,
+            cutoffs.cutoff_date,
+            cutoffs.cutoff_role,
+            {{ dbt.datediff(
+                'activity_daily.activity_date', 'cutoffs.cutoff_date', 'day'
+            ) }} as age_days
+        from activity_daily
+        inner join cutoffs
+            on activity_daily.activity_date <= cutoffs.cutoff_date
+        where cutoffs.cutoff_index = {{ cutoff_index }}
+    ),
+
+{% endfor %}
+activity_aggregated as (
+    -- one aggregate per cutoff, each grouping the people once: a single aggregate over
+    -- every (person, cutoff) held all of them at once and, at 1M customers on DuckDB,
+    -- spilled past the free disk (DECISIONLOG "Performance")
+    {%- for cutoff_index in range(cutoff_count) %}
+        select
+            person_id,
+            cutoff_date,
+            cutoff_role,
+            {{ aggregates }}
+        from activity_aged_{{ cutoff_index }}
+        group by person_id, cutoff_date, cutoff_role
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 features as (

@@ -1,0 +1,3 @@
+{% macro default__jit_disabled() -%}
+    {#- DuckDB compiles no expressions to machine code: nothing to turn off. -#}
+{%- endmacro %}
