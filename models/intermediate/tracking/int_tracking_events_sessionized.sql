@@ -26,31 +26,54 @@ tracking_events as not materialized (
     where not is_bot and anonymous_id is not null
 ),
 
+devices as (
+    select distinct anonymous_id
+    from tracking_events
+),
+
+devices_numbered as (
+    -- each device numbered in id order, so that the windows below partition by an
+    -- integer, and after the first sort integers and carry no ids (at a million
+    -- customers, 22 million calls carrying their ids through every window were more than
+    -- DuckDB's window operator could hold in 3 GB)
+    select
+        anonymous_id,
+        row_number() over (order by anonymous_id) as device_number
+    from devices
+),
+
 calls_ordered as (
     -- each device's calls in time order (one sort, shared by the three windows): the
-    -- gap since the previous call, the number of campaign calls so far (each one opens a
-    -- campaign group that runs until the next) and the call's position
+    -- call's position, the gap since the previous call and the number of campaign calls
+    -- so far (each one opens a campaign group that runs until the next)
     select
-        tracking_event_id,
-        anonymous_id,
-        occurred_at,
-        utm_campaign,
-        lag(occurred_at) over device_calls as previous_occurred_at,
-        count(utm_campaign) over (
+        tracking_events.tracking_event_id,
+        devices_numbered.device_number,
+        tracking_events.occurred_at,
+        tracking_events.utm_campaign,
+        row_number() over device_calls as call_number,
+        lag(tracking_events.occurred_at) over device_calls as previous_occurred_at,
+        count(tracking_events.utm_campaign) over (
             device_calls rows between unbounded preceding and current row
-        ) as campaign_group,
-        row_number() over device_calls as call_number
+        ) as campaign_group
     from tracking_events
+    inner join devices_numbered
+        on tracking_events.anonymous_id = devices_numbered.anonymous_id
     window device_calls as (
-        partition by anonymous_id
-        order by occurred_at, tracking_event_id
+        partition by devices_numbered.device_number
+        order by tracking_events.occurred_at, tracking_events.tracking_event_id
     )
 ),
 
 visits_flagged as (
-    -- a visit starts after more than the inactivity window without a call
+    -- a visit starts after more than the inactivity window without a call (the windows
+    -- from here on sort integers and the few columns they need, not the call's id)
     select
-        *,
+        device_number,
+        call_number,
+        occurred_at,
+        utm_campaign,
+        campaign_group,
         (
             previous_occurred_at is null
             or occurred_at > {{ dbt.dateadd(
@@ -75,8 +98,8 @@ campaigns_carried as (
         end as visit_campaign
     from visits_flagged
     window campaign_calls as (
-        partition by anonymous_id, campaign_group
-        order by occurred_at, tracking_event_id
+        partition by device_number, campaign_group
+        order by call_number
         rows between unbounded preceding and current row
     )
 ),
@@ -94,8 +117,8 @@ session_starts_flagged as (
                     utm_campaign is not null
                     and coalesce(
                         utm_campaign <> lag(visit_campaign) over (
-                            partition by anonymous_id
-                            order by occurred_at, tracking_event_id
+                            partition by device_number
+                            order by call_number
                         ),
                         true
                     )
@@ -109,7 +132,8 @@ sessions_numbered as (
     -- sessions counted so far; the latest session start's time and position (calls are
     -- in time order, so the latest start is the greatest)
     select
-        tracking_event_id,
+        device_number,
+        call_number,
         count(case when is_session_start then 1 end) over device_calls
             as session_number,
         max(case when is_session_start then occurred_at end) over device_calls
@@ -119,23 +143,37 @@ sessions_numbered as (
         + 1 as event_number_in_session
     from session_starts_flagged
     window device_calls as (
-        partition by anonymous_id
-        order by occurred_at, tracking_event_id
+        partition by device_number
+        order by call_number
         rows between unbounded preceding and current row
     )
 ),
 
-sessions_started as (
-    -- the calls' other columns joined back by id: the windows above sort only the
-    -- columns they need
+sessions_identified as (
+    -- each call's id, found again by its device and position
     select
-        tracking_events.*,
+        calls_ordered.tracking_event_id,
         sessions_numbered.session_number,
         sessions_numbered.session_started_at,
         sessions_numbered.event_number_in_session
+    from sessions_numbered
+    inner join calls_ordered
+        on
+            sessions_numbered.device_number = calls_ordered.device_number
+            and sessions_numbered.call_number = calls_ordered.call_number
+),
+
+sessions_started as (
+    -- the calls' other columns joined back by id: the windows above sort only the
+    -- integers and the few columns they need
+    select
+        tracking_events.*,
+        sessions_identified.session_number,
+        sessions_identified.session_started_at,
+        sessions_identified.event_number_in_session
     from tracking_events
-    inner join sessions_numbered
-        on tracking_events.tracking_event_id = sessions_numbered.tracking_event_id
+    inner join sessions_identified
+        on tracking_events.tracking_event_id = sessions_identified.tracking_event_id
 ),
 
 events_sessionized as (
