@@ -11,52 +11,86 @@ edges as (
     from {{ ref('int_identity_edges_collected') }}
 ),
 
-edges_both_ways as (
-    select
-        node_low as node_from,
-        node_high as node_to
-    from edges
+node_ends as (
+    select node_low as node from edges
     union all
-    select
-        node_high as node_from,
-        node_low as node_to
-    from edges
+    select node_high as node from edges
 ),
 
 nodes as (
-    select node_low as node from edges
-    union
-    select node_high from edges
+    -- distinct, not a union: in a `with recursive`, DuckDB 1.4 runs a union of a CTE
+    -- that does not refer to itself as a union all (duckdb/duckdb#19017), and the
+    -- numbers below would then be given to each end of each edge
+    select distinct node
+    from node_ends
 ),
 
-reachable (node, reached) as (
+nodes_numbered as (
+    -- each identifier numbered in its own order, so that the recursion below follows
+    -- pairs of integers, not of identifiers (at a million customers, 22 million pairs of
+    -- identifiers were more than DuckDB could hold in 3 GB), and the least number is the
+    -- least identifier
     select
         node,
-        node as reached
+        row_number() over (order by node) as node_number
     from nodes
+),
+
+edges_numbered as (
+    select
+        nodes_low.node_number as number_low,
+        nodes_high.node_number as number_high
+    from edges
+    inner join nodes_numbered as nodes_low
+        on edges.node_low = nodes_low.node
+    inner join nodes_numbered as nodes_high
+        on edges.node_high = nodes_high.node
+),
+
+edges_both_ways as (
+    select
+        number_low as number_from,
+        number_high as number_to
+    from edges_numbered
+    union all
+    select
+        number_high as number_from,
+        number_low as number_to
+    from edges_numbered
+),
+
+reachable (node_number, reached_number) as (
+    select
+        node_number,
+        node_number as reached_number
+    from nodes_numbered
     union
     select
-        reachable.node,
-        edges_both_ways.node_to as reached
+        reachable.node_number,
+        edges_both_ways.number_to as reached_number
     from reachable
     inner join edges_both_ways
-        on reachable.reached = edges_both_ways.node_from
+        on reachable.reached_number = edges_both_ways.number_from
 ),
 
 nodes_rooted as (
     select
-        node,
-        min(reached) as component_root
+        node_number,
+        min(reached_number) as root_number
     from reachable
-    group by node
+    group by node_number
 ),
 
 components_sized as (
     select
-        node,
-        component_root,
-        count(*) over (partition by component_root) as component_size
+        nodes.node,
+        roots.node as component_root,
+        count(*) over (partition by nodes_rooted.root_number) as component_size
     from nodes_rooted
+    inner join nodes_numbered as nodes
+        on nodes_rooted.node_number = nodes.node_number
+    inner join nodes_numbered as roots
+        on nodes_rooted.root_number = roots.node_number
 ),
 
 components_guarded as (
