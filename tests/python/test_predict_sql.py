@@ -89,3 +89,31 @@ def test_hyp2f1_series_refuses_a_count_of_terms_that_is_no_number(duckdb_env):
     )
     assert result.returncode != 0
     assert "hyp2f1_series: terms must be a whole number of at least 1" in result.stdout
+
+
+def test_propensity_cutoff_indexes_follow_the_training_cutoffs(duckdb_env):
+    result = dbt(
+        "compile",
+        "--inline",
+        "select '{{ propensity_cutoff_indexes() | join(',') }}' as cutoff_indexes",
+        "--vars",
+        "{predict__propensity_training_cutoffs: 2}",
+        env=duckdb_env,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    # the scoring cutoff, the holdout and two training cutoffs
+    assert "'0,1,2,3'" in result.stdout
+
+
+@pytest.mark.parametrize("value", ["2.5", "-1", "'five'"])
+def test_propensity_cutoff_indexes_refuse_a_count_that_is_no_whole_number(duckdb_env, value):
+    result = dbt(
+        "compile",
+        "--inline",
+        "select {{ propensity_cutoff_indexes() | length }}",
+        "--vars",
+        "{predict__propensity_training_cutoffs: " + value + "}",
+        env=duckdb_env,
+    )
+    assert result.returncode != 0
+    assert "var predict__propensity_training_cutoffs must be a whole number from 0" in result.stdout

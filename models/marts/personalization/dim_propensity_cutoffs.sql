@@ -24,7 +24,8 @@ anchor as (
 ),
 
 cutoff_indexes as (
-    {%- for index in range(var('predict__propensity_training_cutoffs') + 1) %}
+    -- the holdout's and the training cutoffs' indexes (0, the scoring cutoff, is below)
+    {%- for index in propensity_cutoff_indexes()[1:] %}
         select {{ index }} as cutoff_index
         {%- if not loop.last %}
             union all
@@ -33,18 +34,19 @@ cutoff_indexes as (
 ),
 
 labelled_cutoffs as (
-    -- index 0 is the holdout, the others train
+    -- index 1 is the holdout, the others train, each a step further back
     select
-        cutoff_indexes.cutoff_index + 1 as cutoff_index,
+        cutoff_indexes.cutoff_index,
         cast(
             {{ dbt.dateadd(
                 'day',
-                '-1 * (' ~ label_days ~ ' + ' ~ step_days ~ ' * cutoff_indexes.cutoff_index)',
+                '-1 * (' ~ label_days ~ ' + ' ~ step_days
+                ~ ' * (cutoff_indexes.cutoff_index - 1))',
                 'anchor.last_purchase_date'
             ) }} as date
         ) as cutoff_date,
         case
-            when cutoff_indexes.cutoff_index = 0 then 'holdout' else 'training'
+            when cutoff_indexes.cutoff_index = 1 then 'holdout' else 'training'
         end as cutoff_role
     from cutoff_indexes
     cross join anchor

@@ -12,7 +12,7 @@
 {%- set recency_cap = var('predict__propensity_recency_cap_days') -%}
 {#- dim_propensity_cutoffs' indexes: the scoring cutoff (0), the holdout and the training
     cutoffs -#}
-{%- set cutoff_count = var('predict__propensity_training_cutoffs') + 2 -%}
+{%- set cutoff_indexes = propensity_cutoff_indexes() -%}
 
 with
 
@@ -191,7 +191,7 @@ activity_daily as (
         ) as intent_points
 {%- endset %}
 
-{% for cutoff_index in range(cutoff_count) %}
+{% for cutoff_index in cutoff_indexes %}
     activity_aged_{{ cutoff_index }} as (
         -- every day of activity on or before the cutoff, with its age at the cutoff
         select
@@ -212,7 +212,7 @@ activity_aggregated as (
     -- one aggregate per cutoff, each grouping the people once: a single aggregate over
     -- every (person, cutoff) held all of them at once and, at 1M customers on DuckDB,
     -- spilled past the free disk (DECISIONLOG "Performance")
-    {%- for cutoff_index in range(cutoff_count) %}
+    {%- for cutoff_index in cutoff_indexes %}
         select
             person_id,
             cutoff_date,
