@@ -4,7 +4,9 @@ For each scale: generate the sample data, load it, and run `dbt build` (seeds, m
 snapshots, data and unit tests) as its own process, timed on the wall clock, with its
 peak resident memory from the kernel. Then the incremental build after 1% new events: the
 micro-batch selection of `mailpipe stream` (scripts.bench.incremental_bench), against the
-same models in the full build and against the whole build. Then step 7 of `mailpipe
+same models in the full build and against the whole build; on Postgres it waits first
+until autovacuum has been quiet for two of its naps, so that the micro-batch is not timed
+while the server vacuums and analyses what the build wrote. Then step 7 of `mailpipe
 run`: fit the purchase models and train the propensity models on the built warehouse
 (`mailpipe fit`, `mailpipe train`), and rebuild the scores and what reads them, timed
 with its five slowest nodes.
@@ -28,6 +30,8 @@ import json
 import shutil
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -84,6 +88,8 @@ class Run:
     incremental_seconds: float | None = None
     incremental_models_full_seconds: float | None = None
     incremental_ok: bool | None = None  # False: a model of the micro-batch failed
+    # Postgres: how long the benchmark waited for autovacuum before the micro-batch
+    settle_seconds: float | None = None
     # Postgres: the server settings that decide how fast it writes (docs/benchmarks.md)
     server_settings: dict[str, str] = field(default_factory=dict)
     # step 7 of `mailpipe run`: fit and train, then the scores rebuilt
@@ -248,6 +254,63 @@ def rescore_step(run: Run, work: Path) -> None:
     )
 
 
+def wait_until_quiet(
+    busy: Callable[[], int],
+    quiet_seconds: float,
+    timeout_seconds: float,
+    poll_seconds: float = 5.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[float, bool]:
+    """Poll `busy()` until it has returned 0 for `quiet_seconds` on end, or until
+    `timeout_seconds` have passed. Returns the seconds waited and whether it got quiet."""
+    start = clock()
+    quiet_since: float | None = None
+    while True:
+        now = clock()
+        if busy():
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        if quiet_since is not None and now - quiet_since >= quiet_seconds:
+            return now - start, True
+        if now - start >= timeout_seconds:
+            return now - start, False
+        sleep(poll_seconds)
+
+
+def settle_postgres(run: Run, work: Path, timeout_seconds: float = 900.0) -> None:
+    """Wait until no autovacuum worker has run in the warehouse's database for two of
+    autovacuum's naps: right after a build, the server vacuums and analyses the tables it
+    wrote, and a micro-batch timed then measured that as well (docs/benchmarks.md)."""
+    con = _pg(bench_env(run.engine, run.customers, work))
+    con.autocommit = True
+    with con.cursor() as cur:
+        cur.execute("select setting::int from pg_settings where name = 'autovacuum_naptime'")
+        naptime = cur.fetchone()[0]
+
+        def workers() -> int:
+            cur.execute(
+                "select count(*) from pg_stat_activity "
+                "where backend_type = 'autovacuum worker' and datname = current_database()"
+            )
+            return cur.fetchone()[0]
+
+        print(
+            f"settle   {run.engine:<8} {run.customers:>9,}: waiting until autovacuum is quiet "
+            f"for {2 * naptime} s",
+            flush=True,
+        )
+        waited, quiet = wait_until_quiet(workers, 2 * naptime, timeout_seconds)
+    con.close()
+    run.settle_seconds = round(waited, 1)
+    print(
+        f"settle   {run.engine:<8} {run.customers:>9,}: {waited:.0f} s"
+        + ("" if quiet else f", still busy after {timeout_seconds:.0f} s: timing anyway"),
+        flush=True,
+    )
+
+
 def incremental_step(run: Run, landing: Path, work: Path) -> None:
     """The micro-batch after 1% new events, against the full build's same models."""
     env = bench_env(run.engine, run.customers, work)
@@ -393,6 +456,8 @@ def main(argv: list[str] | None = None) -> int:
             run.load_rows_per_second = round(loaded.rows_per_second)
             rescore_step(run, args.work)
             if not args.no_incremental:
+                if engine == "postgres":
+                    settle_postgres(run, args.work)
                 incremental_step(run, landing, args.work)
             runs.append(run)
             if not args.keep:

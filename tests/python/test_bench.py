@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scripts.bench.build_bench import summarise
+from scripts.bench.build_bench import summarise, wait_until_quiet
 
 
 def write_run_results(path: Path, results: list[tuple[str, str, float]]) -> Path:
@@ -45,3 +45,47 @@ def test_summarise_times_each_kind_and_names_what_did_not_pass(tmp_path: Path) -
     assert slowest[0]["share"] == round(3.0 / 6.2, 4)
     # an exposure's no-op passes; an error, a failed test and a skipped node do not
     assert failed == ["int_b (error)", "fct_c (skipped)", "assert_x (fail)"]
+
+
+class FakeClock:
+    """A clock that moves only when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_wait_until_quiet_waits_for_a_quiet_stretch_not_one_quiet_poll() -> None:
+    clock = FakeClock()
+    # busy, one quiet poll, busy again, then quiet for good
+    answers = iter([1, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+    waited, quiet = wait_until_quiet(
+        lambda: next(answers),
+        quiet_seconds=20,
+        timeout_seconds=600,
+        poll_seconds=5,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert quiet
+    # quiet from the fourth poll (15 s) for 20 s
+    assert waited == 35
+
+
+def test_wait_until_quiet_gives_up_at_the_timeout() -> None:
+    clock = FakeClock()
+    waited, quiet = wait_until_quiet(
+        lambda: 1,
+        quiet_seconds=20,
+        timeout_seconds=60,
+        poll_seconds=5,
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert not quiet
+    assert waited == 60
