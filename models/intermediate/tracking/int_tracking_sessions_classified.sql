@@ -27,16 +27,28 @@ channel_mapping as (
     from {{ ref('channel_mapping') }}
 ),
 
-landing_events_ranked as (
+landing_numbers as (
+    -- each session's landing call by its position: the first with a page, else the first
+    -- (an aggregate over two columns; a window over the calls held every column of 22
+    -- million of them and ran out of memory under 3 GB at a million customers)
     select
-        *,
-        row_number() over (
-            partition by session_id
-            order by
-                case when page_path is null then 1 else 0 end,
-                event_number_in_session
-        ) as landing_rank
+        session_id,
+        coalesce(
+            min(case when page_path is not null then event_number_in_session end),
+            min(event_number_in_session)
+        ) as landing_event_number
     from sessionized_events
+    group by session_id
+),
+
+landing_events as (
+    select sessionized_events.*
+    from sessionized_events
+    inner join landing_numbers
+        on
+            sessionized_events.session_id = landing_numbers.session_id
+            and sessionized_events.event_number_in_session
+            = landing_numbers.landing_event_number
 ),
 
 sessions_landed as (
@@ -57,8 +69,7 @@ sessions_landed as (
         utm_medium,
         utm_campaign,
         device_type
-    from landing_events_ranked
-    where landing_rank = 1
+    from landing_events
 ),
 
 rules_matched as (
