@@ -96,3 +96,19 @@ def test_jit_is_off_for_models_of_long_expressions(engine_env):
     assert sorted(hooks) == sorted(JIT_OFF)
     for name, sql in hooks.items():
         assert "{{ jit_disabled() }}" in sql, (name, sql)
+
+
+def test_recommendation_person_batches_must_be_a_whole_number_from_one(duckdb_env):
+    for value in ("0", "2.5"):
+        result = dbt(
+            "compile",
+            "--select",
+            "int_person_recommendations_ranked",
+            "--vars",
+            "{traits__recommendation_person_batches: " + value + "}",
+            env=duckdb_env,
+        )
+        assert result.returncode != 0, value
+        assert "var traits__recommendation_person_batches must be a whole number from 1" in (
+            result.stdout
+        ), value

@@ -10,6 +10,14 @@
     enough active products exist. -#}
 {%- set as_of_date = personalization_as_of_date() -%}
 {%- set recommendation_count = var('traits__recommendation_count') -%}
+{%- set person_batches = var('traits__recommendation_person_batches') -%}
+{%- if person_batches is not integer or person_batches < 1 -%}
+    {{ exceptions.raise_compiler_error(
+        "var traits__recommendation_person_batches must be a whole number from 1, got "
+        ~ person_batches
+    ) }}
+{%- endif -%}
+{%- set copurchase_neighbours = var('traits__copurchase_neighbours') -%}
 with
 
 profiles as (
@@ -142,44 +150,54 @@ person_products_counted as (
     group by person_number
 ),
 
-copurchase_candidates as (
-    -- the pairs' scores summed over the person's products, for active products the person
-    -- has not bought
-    select
-        person_products.person_number,
-        copurchases.copurchased_product_number as product_number,
-        sum(copurchases.copurchase_similarity) as candidate_score,
-        sum(copurchases.buyer_count) as candidate_buyer_count,
-        sum(copurchases.order_count) as candidate_order_count
-    from person_products
-    inner join copurchases_ranked as copurchases
-        on
-            person_products.product_number = copurchases.product_number
-            and copurchases.neighbour_rank <= {{ var('traits__copurchase_neighbours') }}
-    left join person_products as bought
-        on
-            person_products.person_number = bought.person_number
-            and copurchases.copurchased_product_number = bought.product_number
-    where bought.product_number is null
-    group by person_products.person_number, copurchases.copurchased_product_number
-),
+{% for batch in range(person_batches) %}
+    copurchase_candidates_{{ batch }} as (
+        -- the pairs' scores summed over the person's products, for active products the
+        -- person has not bought: one batch of people (person number modulo the batches)
+        select
+            person_products.person_number,
+            copurchases.copurchased_product_number as product_number,
+            sum(copurchases.copurchase_similarity) as candidate_score,
+            sum(copurchases.buyer_count) as candidate_buyer_count,
+            sum(copurchases.order_count) as candidate_order_count
+        from person_products
+        inner join copurchases_ranked as copurchases
+            on
+                person_products.product_number = copurchases.product_number
+                and copurchases.neighbour_rank <= {{ copurchase_neighbours }}
+        left join person_products as bought
+            on
+                person_products.person_number = bought.person_number
+                and copurchases.copurchased_product_number = bought.product_number
+        where
+            bought.product_number is null
+            and mod(person_products.person_number, {{ person_batches }}) = {{ batch }}
+        group by person_products.person_number, copurchases.copurchased_product_number
+    ),
 
+{% endfor %}
 copurchase_candidates_ranked as (
     -- only a person's best slots of them can be recommended: co-purchases come first, so
     -- one further down could only take a slot if fewer than the slots existed (then
     -- none is cut). Cutting here keeps the union below small (millions of pairs at 100k
-    -- customers, against a few slots each).
-    select
-        *,
-        row_number() over (
-            partition by person_number
-            order by
-                candidate_score desc,
-                candidate_buyer_count desc,
-                candidate_order_count desc,
-                product_number asc
-        ) as candidate_rank
-    from copurchase_candidates
+    -- customers, against a few slots each). One window per batch of people: DuckDB holds
+    -- a window's rows in memory
+    {%- for batch in range(person_batches) %}
+        select
+            *,
+            row_number() over (
+                partition by person_number
+                order by
+                    candidate_score desc,
+                    candidate_buyer_count desc,
+                    candidate_order_count desc,
+                    product_number asc
+            ) as candidate_rank
+        from copurchase_candidates_{{ batch }}
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
+    {%- endfor %}
 ),
 
 bestsellers_counted as (
@@ -311,11 +329,11 @@ bestseller_candidates as (
 ),
 
 candidates_unioned as (
-    -- every source holds active products only
+    -- every source holds active products only; the source is named at the end (the
+    -- windows below carry its number, not its name)
     select
         person_number,
         product_number,
-        'copurchase' as recommendation_source,
         1 as source_priority,
         candidate_score,
         candidate_buyer_count,
@@ -326,7 +344,6 @@ candidates_unioned as (
     select
         person_number,
         product_number,
-        'category_bestseller' as recommendation_source,
         2 as source_priority,
         candidate_score,
         candidate_buyer_count,
@@ -336,7 +353,6 @@ candidates_unioned as (
     select
         person_number,
         product_number,
-        'bestseller' as recommendation_source,
         3 as source_priority,
         candidate_score,
         candidate_buyer_count,
@@ -365,7 +381,7 @@ candidates_ranked as (
     select
         person_number,
         product_number,
-        recommendation_source,
+        source_priority,
         candidate_score,
         row_number() over (
             partition by person_number
@@ -389,7 +405,11 @@ recommendations_ranked as (
         cast(candidates_ranked.recommendation_rank as {{ dbt.type_bigint() }})
             as recommendation_rank,
         products_numbered.product_id,
-        candidates_ranked.recommendation_source,
+        case candidates_ranked.source_priority
+            when 1 then 'copurchase'
+            when 2 then 'category_bestseller'
+            else 'bestseller'
+        end as recommendation_source,
         cast(candidates_ranked.candidate_score as {{ dbt.type_numeric() }})
             as recommendation_score
     from candidates_ranked
