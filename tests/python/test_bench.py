@@ -1,9 +1,11 @@
-"""The benchmark's reading of dbt's run artifacts (scripts/bench/build_bench.py)."""
+"""The benchmarks: reading dbt's run artifacts, waiting for autovacuum, checking arguments."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from scripts.bench.build_bench import summarise, wait_until_quiet
 
@@ -89,3 +91,13 @@ def test_wait_until_quiet_gives_up_at_the_timeout() -> None:
     )
     assert not quiet
     assert waited == 60
+
+
+def test_model_bench_refuses_a_memory_limit_that_is_no_size(tmp_path: Path) -> None:
+    from scripts.bench.model_bench import main
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.touch()
+    with pytest.raises(SystemExit) as exited:
+        main(["--duckdb", str(warehouse), "--memory-limit", "3GB'; drop table x; --", "m"])
+    assert exited.value.code == 2
