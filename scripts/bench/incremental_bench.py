@@ -30,7 +30,7 @@ from pathlib import Path
 
 from scripts.load.loader import load
 from scripts.stream import MICRO_BATCH_VARS, MODELS, RUN_FLAGS
-from scripts.warehouse import PROJECT_DIR, fetch_all, load_target
+from scripts.warehouse import PROJECT_DIR, dbt_args, fetch_all, load_target
 
 # raw table: the id fields made new in each copied line
 NEW_IDS = {
@@ -81,12 +81,10 @@ def write_new_events(landing: Path, counts: dict[str, int], share: float, tag: s
 def timed_run(vars_: dict | None, full_refresh: bool) -> tuple[float, bool]:
     from dbt.cli.main import dbtRunner
 
-    common = ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    if vars_:
-        common += ["--vars", json.dumps(vars_)]
-    parsed = dbtRunner().invoke(["parse", "--quiet", *common])
+    common = ["--vars", json.dumps(vars_)] if vars_ else []
+    parsed = dbtRunner().invoke(dbt_args(["parse", "--quiet", *common]))
     runner = dbtRunner(manifest=parsed.result)
-    args = ["run", *RUN_FLAGS, "--select", *MODELS, *common]
+    args = dbt_args(["run", *RUN_FLAGS, "--select", *MODELS, *common])
     if full_refresh:
         args.append("--full-refresh")
     started = time.perf_counter()

@@ -21,13 +21,12 @@ import contextlib
 import os
 import re
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from scripts.warehouse import PROJECT_DIR
+from scripts.warehouse import dbt_command
 
 PROBE = "main.model_bench_probe"
 MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
@@ -36,9 +35,7 @@ MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGN
 def compile_models(warehouse: Path, models: list[str], target_path: Path) -> dict[str, str]:
     """Each model's compiled SQL, compiled against the warehouse's relations."""
     env = dict(os.environ, MAILPIPE_DUCKDB_PATH=str(warehouse), DBT_TARGET="dev")
-    dbt = str(Path(sys.executable).parent / "dbt")
-    cmd = [dbt, "compile", "--select", *models, "--target-path", str(target_path), "-q"]
-    cmd += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    cmd = dbt_command(["compile", "--select", *models, "--target-path", str(target_path), "-q"])
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"dbt compile failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")

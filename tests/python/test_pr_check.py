@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from scripts import pr_check
 from scripts.errors import UserError
-from scripts.warehouse import PROJECT_DIR
+from scripts.warehouse import PROJECT_DIR, dbt_command
 from tests.python.conftest import mailpipe
 
 pytestmark = pytest.mark.slow
@@ -52,16 +51,7 @@ def branch(tmp_path, monkeypatch) -> tuple[Path, Path]:
     _git("commit", "-q", "-m", "main", cwd=project)
     state = tmp_path / "production"
     parsed = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "parse",
-            "--target-path",
-            str(state),
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-        ],
+        dbt_command(["parse", "--target-path", str(state)], project_dir=project),
         cwd=project,
         capture_output=True,
         text=True,

@@ -8,14 +8,13 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
 from scripts.load import load
-from scripts.warehouse import PROJECT_DIR
+from scripts.warehouse import PROJECT_DIR, dbt_command
 from tests.python.conftest import dbt, mailpipe, query, target_for
 
 pytestmark = pytest.mark.slow
@@ -309,17 +308,7 @@ def test_corrupted_batches_fail_and_the_alert_names_them(engine_env, small_landi
     # the alert names it with dbt's contract message.
     project = project_with_broken_contract(tmp_path)
     built = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--select",
-            "fct_order_lines",
-            *BUILD,
-            "--project-dir",
-            str(project),
-            "--profiles-dir",
-            str(project),
-        ],
+        dbt_command(["build", "--select", "fct_order_lines", *BUILD], project_dir=project),
         cwd=project,
         env=env,
         capture_output=True,

@@ -10,13 +10,7 @@
     enough active products exist. -#}
 {%- set as_of_date = personalization_as_of_date() -%}
 {%- set recommendation_count = var('traits__recommendation_count') -%}
-{%- set person_batches = var('traits__recommendation_person_batches') -%}
-{%- if person_batches is not integer or person_batches < 1 -%}
-    {{ exceptions.raise_compiler_error(
-        "var traits__recommendation_person_batches must be a whole number from 1, got "
-        ~ person_batches
-    ) }}
-{%- endif -%}
+{%- set person_batches = whole_number_var('traits__recommendation_person_batches', 1) -%}
 {%- set copurchase_neighbours = var('traits__copurchase_neighbours') -%}
 with
 

@@ -1,0 +1,12 @@
+{% macro whole_number_var(name, minimum) -%}
+    {#- The value of var `name`, which must be a whole number from `minimum`: any other
+        value (text, a fraction, true or false, a smaller number) stops the compilation
+        with a message naming the var. -#}
+    {%- set value = var(name) -%}
+    {%- if value is not integer or value < minimum -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " must be a whole number from " ~ minimum ~ ", got " ~ value
+        ) }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
