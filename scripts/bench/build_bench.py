@@ -47,7 +47,7 @@ from scripts.bench.load_bench import (
     run_measured,
     warehouse_schemas,
 )
-from scripts.warehouse import PROJECT_DIR
+from scripts.warehouse import dbt_command
 
 # run_results.json unique_id prefix -> the kind reported
 KINDS = {
@@ -176,9 +176,7 @@ def build_step(
         DBT_LOG_FILE_MAX_BYTES="0",  # one file: every statement's time is read from it
         MAILPIPE_THREADS=str(threads),
     )
-    dbt = str(Path(sys.executable).parent / "dbt")
-    cmd = [dbt, "build", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
-    cmd += ["--log-format-file", "json", "--log-level-file", "debug"]
+    cmd = dbt_command(["build", "--log-format-file", "json", "--log-level-file", "debug"])
     seconds, rss, _ = run_measured(cmd, env, check=False)
     sql = sql_seconds(log_path / "dbt.log")
     kept = work / f"run_results-{engine}-{customers}.json"
@@ -236,9 +234,7 @@ def rescore_step(run: Run, work: Path) -> None:
         print(f"{command} {run.engine:<8} {run.customers:>9,}: {seconds:.1f} s", flush=True)
         print("    " + "\n    ".join(text.strip().splitlines()), flush=True)
     run.fit_train_seconds = round(fitted, 2)
-    dbt = str(Path(sys.executable).parent / "dbt")
-    cmd = [dbt, "build", "--select", FIT_RESCORE, TRAIN_RESCORE]
-    cmd += ["--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR)]
+    cmd = dbt_command(["build", "--select", FIT_RESCORE, TRAIN_RESCORE])
     seconds, _, _ = run_measured(cmd, env, check=False)
     if not (target_path / "run_results.json").exists():
         run.rescore_ok = False
@@ -279,34 +275,69 @@ def wait_until_quiet(
         sleep(poll_seconds)
 
 
+# The tables of the given schemas that autovacuum is due to vacuum or analyse, by its own
+# rule (relation_needs_vacanalyze): dead rows, rows inserted since the last vacuum, or rows
+# changed since the last analyse above the setting's threshold plus its scale factor times
+# the table's rows. A table stays due until its vacuum or analyse has finished. The tables'
+# owner can read these counters; it cannot see the autovacuum workers themselves, whose
+# pg_stat_activity rows show no backend type to a role without pg_read_all_stats. Per-table
+# storage parameters are not read (the project sets none).
+AUTOVACUUM_DUE_SQL = """
+select count(*)
+from pg_stat_user_tables as stats
+inner join pg_class as class on stats.relid = class.oid
+cross join lateral (
+    select
+        current_setting('autovacuum_vacuum_threshold')::float8 as vacuum_base,
+        current_setting('autovacuum_vacuum_scale_factor')::float8 as vacuum_scale,
+        current_setting('autovacuum_vacuum_insert_threshold')::float8 as insert_base,
+        current_setting('autovacuum_vacuum_insert_scale_factor')::float8 as insert_scale,
+        current_setting('autovacuum_analyze_threshold')::float8 as analyze_base,
+        current_setting('autovacuum_analyze_scale_factor')::float8 as analyze_scale,
+        greatest(class.reltuples, 0) as table_rows
+) as settings
+where
+    current_setting('autovacuum') = 'on'
+    and stats.schemaname = any(%s)
+    and (
+        stats.n_dead_tup > vacuum_base + vacuum_scale * table_rows
+        or (insert_base >= 0 and stats.n_ins_since_vacuum > insert_base + insert_scale * table_rows)
+        or stats.n_mod_since_analyze > analyze_base + analyze_scale * table_rows
+    )
+"""
+
+
+def autovacuum_due(cur, schemas: list[str]) -> int:
+    """How many tables of `schemas` autovacuum is due to vacuum or analyse (AUTOVACUUM_DUE_SQL)."""
+    cur.execute("select pg_stat_clear_snapshot()")  # fresh counters in this transaction
+    cur.execute(AUTOVACUUM_DUE_SQL, (schemas,))
+    return cur.fetchone()[0]
+
+
 def settle_postgres(run: Run, work: Path, timeout_seconds: float = 900.0) -> None:
-    """Wait until no autovacuum worker has run in the warehouse's database for two of
-    autovacuum's naps: right after a build, the server vacuums and analyses the tables it
+    """Wait until autovacuum has no table of the warehouse left to vacuum or analyse, for
+    one of its naps: right after a build, the server vacuums and analyses the tables it
     wrote, and a micro-batch timed then measured that as well (docs/benchmarks.md)."""
-    con = _pg(bench_env(run.engine, run.customers, work))
+    env = bench_env(run.engine, run.customers, work)
+    schemas = warehouse_schemas(env)
+    con = _pg(env)
     con.autocommit = True
     with con.cursor() as cur:
         cur.execute("select setting::int from pg_settings where name = 'autovacuum_naptime'")
         naptime = cur.fetchone()[0]
-
-        def workers() -> int:
-            cur.execute(
-                "select count(*) from pg_stat_activity "
-                "where backend_type = 'autovacuum worker' and datname = current_database()"
-            )
-            return cur.fetchone()[0]
-
         print(
-            f"settle   {run.engine:<8} {run.customers:>9,}: waiting until autovacuum is quiet "
-            f"for {2 * naptime} s",
+            f"settle   {run.engine:<8} {run.customers:>9,}: waiting until autovacuum has no "
+            f"table to vacuum or analyse in {len(schemas)} schemas, for {naptime} s",
             flush=True,
         )
-        waited, quiet = wait_until_quiet(workers, 2 * naptime, timeout_seconds)
+        waited, quiet = wait_until_quiet(
+            lambda: autovacuum_due(cur, schemas), naptime, timeout_seconds
+        )
     con.close()
     run.settle_seconds = round(waited, 1)
     print(
         f"settle   {run.engine:<8} {run.customers:>9,}: {waited:.0f} s"
-        + ("" if quiet else f", still busy after {timeout_seconds:.0f} s: timing anyway"),
+        + ("" if quiet else f", still due after {timeout_seconds:.0f} s: timing anyway"),
         flush=True,
     )
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts.bench.build_bench import summarise, wait_until_quiet
+from scripts.bench.build_bench import autovacuum_due, summarise, wait_until_quiet
+from scripts.warehouse import connect_postgres
+from tests.python.conftest import target_for
 
 
 def write_run_results(path: Path, results: list[tuple[str, str, float]]) -> Path:
@@ -91,6 +93,28 @@ def test_wait_until_quiet_gives_up_at_the_timeout() -> None:
     )
     assert not quiet
     assert waited == 60
+
+
+def test_autovacuum_due_counts_a_written_table_until_it_is_vacuumed(postgres_env) -> None:
+    """The benchmark's settle step waits on this count: the builder role cannot see the
+    autovacuum workers, but it can see which of its tables autovacuum is due to process."""
+    schema = postgres_env["MAILPIPE_PG_SCHEMA"] + "_settle"
+    con = connect_postgres(target_for(postgres_env))
+    con.autocommit = True
+    try:
+        with con.cursor() as cur:
+            cur.execute(f'create schema "{schema}"')
+            # autovacuum off for this table, so that only the test's own vacuum clears it
+            cur.execute(f'create table "{schema}".written (id int) with (autovacuum_enabled = off)')
+            assert autovacuum_due(cur, [schema]) == 0
+            cur.execute(f'insert into "{schema}".written select generate_series(1, 5000)')
+            cur.execute("select pg_stat_force_next_flush()")
+            assert autovacuum_due(cur, [schema]) == 1
+            assert autovacuum_due(cur, [schema + "_other"]) == 0
+            cur.execute(f'vacuum analyze "{schema}".written')
+            assert autovacuum_due(cur, [schema]) == 0
+    finally:
+        con.close()
 
 
 def test_model_bench_refuses_a_memory_limit_that_is_no_size(tmp_path: Path) -> None:
