@@ -240,6 +240,9 @@ class _Sink:
     def table(self, name: str) -> str:
         return f"{quote(self.schema)}.{quote(name)}"
 
+    def refresh_statistics(self, tables: set[str]) -> None:
+        """After a load, whatever the engine needs to plan reads of the new rows."""
+
     def ddl(self) -> list[str]:
         types = SQL_TYPES[self.engine]
         statements = [f"create schema if not exists {quote(self.schema)}"]
@@ -431,6 +434,18 @@ class PostgresSink(_Sink):
         self.pg.rollback()
         return found
 
+    def refresh_statistics(self, tables: set[str]) -> None:
+        """ANALYZE the load time of each table that got rows and that the incremental
+        staging models read by it (RAW_INDEXES). Their scope compares `_loaded_at` with
+        the latest load time they hold; until the statistics include the new load,
+        Postgres estimates one new row and picks nested loops (the email events'
+        micro-batch scope at 100k: 94.7 s for 36,287 rows, 3.1 s after this ANALYZE).
+        DECISIONLOG "The loader analyses the load time"."""
+        with self.pg.cursor() as cur:
+            for table in sorted(tables & RAW_INDEXES.keys()):
+                cur.execute(f"analyze {self.table(table)} (_loaded_at)")
+        self.pg.commit()
+
     def _copy(self, cur, select_sql: str, table: str, columns: list[str]) -> int:
         out = Path(self.tmp.name) / "rows.csv"
         self.duck.execute(f"copy ({select_sql}) to '{out}' (format csv, header false)")
@@ -597,6 +612,7 @@ def load(
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool:
             results = list(pool.map(one, files))
+        first.refresh_statistics({r.table for r in results if r.status == "loaded" and r.loaded})
     finally:
         for sink in reversed(opened):
             sink.close()

@@ -305,3 +305,29 @@ def test_a_ledger_from_before_erasure_gets_its_new_columns(tmp_path, engine_env,
         f"from {schema}.load_ledger order by 1",
     )
     assert rows == [("esp_email_events/a.jsonl", 0, 0, 0), ("old.jsonl", 0, 0, 0)]
+
+
+def test_postgres_plans_the_new_rows_of_a_load_from_statistics(tmp_path, postgres_env):
+    # The incremental staging models find new raw rows with `_loaded_at > latest load
+    # time they hold`. Unless the loader analyses the load time, Postgres's statistics
+    # stop at the earlier load and it estimates one new row (and picks nested loops).
+    schema = postgres_env["MAILPIPE_RAW_SCHEMA"] + "_planned_new_rows"
+    target = target_for(postgres_env)
+    write(
+        tmp_path,
+        "esp_email_events",
+        "a.jsonl",
+        "".join(event(sg_event_id=f"a{i}") + "\n" for i in range(5)),
+    )
+    load(tmp_path, target, schema)
+    ((first_load,),) = query(postgres_env, f"select max(_loaded_at) from {schema}.esp_email_events")
+    new = "".join(event(sg_event_id=f"b{i}") + "\n" for i in range(15))
+    write(tmp_path, "esp_email_events", "b.jsonl", new)
+    load(tmp_path, target, schema)
+    ((plan,),) = query(
+        postgres_env,
+        f"explain (format json) select * from {schema}.esp_email_events "
+        f"where _loaded_at > cast('{first_load.isoformat()}' as timestamptz)",
+    )
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+    assert plan[0]["Plan"]["Plan Rows"] == 15
