@@ -1,15 +1,13 @@
 {% macro postgres__micro_batch_session_settings() -%}
     {#- In a micro-batch only: cap the parallel workers of each statement of the model's
-        transaction (set local ends with it), so that the payload's readers keep cores. -#}
-    {%- set workers = var('realtime__postgres_parallel_workers_per_gather') -%}
-    {%- if var('realtime__micro_batch') and workers is not none -%}
-        {%- if workers is boolean or workers is not number or workers != workers | int
-            or workers < 0 -%}
-            {{ exceptions.raise_compiler_error(
-                "realtime__postgres_parallel_workers_per_gather needs a whole number >= 0 "
-                ~ "or null, got " ~ workers
-            ) }}
+        transaction (set local ends with it), so that the payload's readers keep cores.
+        Null leaves the server's setting. -#}
+    {%- if var('realtime__micro_batch') -%}
+        {%- set workers = whole_number_var(
+            'realtime__postgres_parallel_workers_per_gather', 0, allow_none=true
+        ) -%}
+        {%- if workers is not none -%}
+            set local max_parallel_workers_per_gather = {{ workers }}
         {%- endif -%}
-        set local max_parallel_workers_per_gather = {{ workers }}
     {%- endif -%}
 {%- endmacro %}

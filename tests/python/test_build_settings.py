@@ -112,3 +112,30 @@ def test_recommendation_person_batches_must_be_a_whole_number_from_one(duckdb_en
         assert "var traits__recommendation_person_batches must be a whole number from 1" in (
             result.stdout
         ), value
+
+
+def test_micro_batch_parallel_workers_must_be_a_whole_number_or_null(postgres_env):
+    # The pre-hook of every model in a Postgres micro-batch: a bad value stops the run
+    # before any statement; null leaves the server's setting (no `set local`).
+    for value in ("2.5", "-1", "null", "0"):
+        result = dbt(
+            "run",
+            "--select",
+            "stg_esp__campaigns",
+            "--vars",
+            "{realtime__micro_batch: true, realtime__postgres_parallel_workers_per_gather: "
+            + value
+            + "}",
+            "--log-level",
+            "debug",
+            env=postgres_env,
+        )
+        message = "var realtime__postgres_parallel_workers_per_gather must be a whole number"
+        if value == "0":
+            assert "set local max_parallel_workers_per_gather = 0" in result.stdout
+        elif value == "null":
+            assert message not in result.stdout
+            assert "max_parallel_workers_per_gather" not in result.stdout
+        else:
+            assert result.returncode != 0, value
+            assert message + " from 0 or null, got " + value in result.stdout, value
