@@ -612,7 +612,11 @@ def load(
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load") as pool:
             results = list(pool.map(one, files))
-        first.refresh_statistics({r.table for r in results if r.status == "loaded" and r.loaded})
+        try:
+            wrote = {r.table for r in results if r.status == "loaded" and r.loaded}
+            first.refresh_statistics(wrote)
+        except Exception as exc:  # the rows are committed; statistics only speed up plans
+            log.warning("the load is complete, but analysing the loaded tables failed: %s", exc)
     finally:
         for sink in reversed(opened):
             sink.close()

@@ -331,3 +331,15 @@ def test_postgres_plans_the_new_rows_of_a_load_from_statistics(tmp_path, postgre
     )
     plan = plan if isinstance(plan, list) else json.loads(plan)
     assert plan[0]["Plan"]["Plan Rows"] == 15
+
+
+def test_a_failed_analyse_after_the_load_loses_nothing(tmp_path, engine_env, schema, monkeypatch):
+    def fail(self, tables):
+        raise RuntimeError("no statistics today")
+
+    for sink in (loader_module.DuckDBSink, loader_module.PostgresSink):
+        monkeypatch.setattr(sink, "refresh_statistics", fail)
+    write(tmp_path, "esp_email_events", "a.jsonl", event() + "\n")
+    summary = load(tmp_path, target_for(engine_env), schema)
+    assert [f.status for f in summary.files] == ["loaded"]
+    assert query(engine_env, f"select count(*) from {schema}.esp_email_events") == [(1,)]
