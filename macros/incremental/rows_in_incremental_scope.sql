@@ -17,23 +17,21 @@
     {%- if is_incremental() %}
     {%- set lookback_hours = var('incremental__lookback_hours')[source_name] %}
     {%- set latest = latest_loaded_at() %}
-    {%- if not latest.known %}
-    {%- set watermark = dbt.dateadd('hour', -lookback_hours, 'max(loaded_at)') | trim %}
+    {#- an empty table (known only at run time): every row -#}
+    {%- if not (latest.known and latest.value is none) %}
     where {{ key }} in (
         select arrived.{{ key }}
         from {{ source_relation }} as arrived
         where
+        {%- if latest.known %}
+            arrived._loaded_at > {{ dbt.dateadd('hour', -lookback_hours, latest.value) | trim }}
+        {%- else %}
             arrived._loaded_at > (
-                select {{ watermark }}
+                select {{ dbt.dateadd('hour', -lookback_hours, 'max(loaded_at)') | trim }}
                 from {{ this }}
             )
             or not exists (select 1 from {{ this }})
-    )
-    {%- elif latest.value is not none %}
-    where {{ key }} in (
-        select arrived.{{ key }}
-        from {{ source_relation }} as arrived
-        where arrived._loaded_at > {{ dbt.dateadd('hour', -lookback_hours, latest.value) | trim }}
+        {%- endif %}
     )
     {%- endif %}
     {%- endif %}
