@@ -32,10 +32,13 @@ PROBE = "main.model_bench_probe"
 MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
-def compile_models(warehouse: Path, models: list[str], target_path: Path) -> dict[str, str]:
+def compile_models(
+    warehouse: Path, models: list[str], target_path: Path, dbt_vars: str | None = None
+) -> dict[str, str]:
     """Each model's compiled SQL, compiled against the warehouse's relations."""
     env = dict(os.environ, MAILPIPE_DUCKDB_PATH=str(warehouse), DBT_TARGET="dev")
-    cmd = dbt_command(["compile", "--select", *models, "--target-path", str(target_path), "-q"])
+    args = ["compile", "--select", *models, "--target-path", str(target_path), "-q"]
+    cmd = dbt_command([*args, "--vars", dbt_vars] if dbt_vars else args)
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"dbt compile failed:\n{result.stdout[-3000:]}{result.stderr[-2000:]}")
@@ -85,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duckdb", type=Path, required=True, help="a built warehouse")
     parser.add_argument("--memory-limit", help="DuckDB's memory_limit, such as 3GB")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--vars", help="dbt vars to compile with, as for dbt --vars: '{traits__x: 16}'"
+    )
     args = parser.parse_args(argv)
     if not args.duckdb.exists():
         parser.error(f"no warehouse at {args.duckdb}")
@@ -96,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     import duckdb
 
     with tempfile.TemporaryDirectory() as target:
-        compiled = compile_models(args.duckdb, args.models, Path(target))
+        compiled = compile_models(args.duckdb, args.models, Path(target), args.vars)
     con = duckdb.connect(str(args.duckdb))
     con.execute(f"set threads = {int(args.threads)}")
     con.execute("set preserve_insertion_order = false")
