@@ -322,9 +322,23 @@ bestseller_candidates as (
         on people_slotted.needed_count = bestsellers_needed.needed_count
 ),
 
+copurchase_candidates_kept as (
+    select
+        person_number,
+        product_number,
+        candidate_score,
+        candidate_buyer_count,
+        candidate_order_count
+    from copurchase_candidates_ranked
+    where candidate_rank <= {{ recommendation_count }}
+),
+
 candidates_unioned as (
-    -- every source holds active products only; the source is named at the end (the
-    -- windows below carry its number, not its name)
+    -- each product once per person, from its first source: a source's candidates are
+    -- kept unless an earlier source holds the product (anti-joins, which spill; a window
+    -- over every candidate did not fit DuckDB's memory at a million customers). Every
+    -- source holds active products only; the source is named at the end (the window
+    -- below carries its number, not its name)
     select
         person_number,
         product_number,
@@ -332,37 +346,51 @@ candidates_unioned as (
         candidate_score,
         candidate_buyer_count,
         candidate_order_count
-    from copurchase_candidates_ranked
-    where candidate_rank <= {{ recommendation_count }}
+    from copurchase_candidates_kept
     union all
     select
-        person_number,
-        product_number,
+        category_bestseller_candidates.person_number,
+        category_bestseller_candidates.product_number,
         2 as source_priority,
-        candidate_score,
-        candidate_buyer_count,
-        candidate_order_count
+        category_bestseller_candidates.candidate_score,
+        category_bestseller_candidates.candidate_buyer_count,
+        category_bestseller_candidates.candidate_order_count
     from category_bestseller_candidates
+    left join copurchase_candidates_kept
+        on
+            category_bestseller_candidates.person_number
+            = copurchase_candidates_kept.person_number
+            and category_bestseller_candidates.product_number
+            = copurchase_candidates_kept.product_number
+    where copurchase_candidates_kept.product_number is null
     union all
     select
-        person_number,
-        product_number,
+        bestseller_candidates.person_number,
+        bestseller_candidates.product_number,
         3 as source_priority,
-        candidate_score,
-        candidate_buyer_count,
-        candidate_order_count
+        bestseller_candidates.candidate_score,
+        bestseller_candidates.candidate_buyer_count,
+        bestseller_candidates.candidate_order_count
     from bestseller_candidates
+    left join copurchase_candidates_kept
+        on
+            bestseller_candidates.person_number = copurchase_candidates_kept.person_number
+            and bestseller_candidates.product_number
+            = copurchase_candidates_kept.product_number
+    left join category_bestseller_candidates
+        on
+            bestseller_candidates.person_number
+            = category_bestseller_candidates.person_number
+            and bestseller_candidates.product_number
+            = category_bestseller_candidates.product_number
+    where
+        copurchase_candidates_kept.product_number is null
+        and category_bestseller_candidates.product_number is null
 ),
 
 candidates_filtered as (
-    -- none the person already bought, each product once (from its first source)
-    select
-        candidates_unioned.*,
-        row_number() over (
-            partition by
-                candidates_unioned.person_number, candidates_unioned.product_number
-            order by candidates_unioned.source_priority asc
-        ) as source_rank
+    -- none the person already bought
+    select candidates_unioned.*
     from candidates_unioned
     left join person_products
         on
@@ -387,7 +415,6 @@ candidates_ranked as (
                 product_number asc
         ) as recommendation_rank
     from candidates_filtered
-    where source_rank = 1
 ),
 
 recommendations_ranked as (
