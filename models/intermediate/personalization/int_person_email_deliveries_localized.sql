@@ -20,11 +20,12 @@ email_sends as (
         or first_human_click_at is not null
 ),
 
-person_keys as (
+address_people as (
+    -- each address's person (the identity graph's email identifiers)
     select
-        identifier_node,
+        email,
         person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
+    from {{ ref('int_email_addresses_pseudonymised') }}
 ),
 
 profiles as (
@@ -38,7 +39,7 @@ profiles as (
 deliveries_identified as (
     select
         email_sends.message_id,
-        person_keys.person_id,
+        address_people.person_id,
         profiles.time_zone,
         coalesce(
             email_sends.delivered_at,
@@ -51,10 +52,10 @@ deliveries_identified as (
             or email_sends.first_human_click_at is not null
         ) as is_engaged
     from email_sends
-    inner join person_keys
-        on person_keys.identifier_node = {{ identity_node('email', 'email_sends.email') }}
+    inner join address_people
+        on email_sends.email = address_people.email
     inner join profiles
-        on person_keys.person_id = profiles.person_id
+        on address_people.person_id = profiles.person_id
 ),
 
 deliveries_converted as (

@@ -14,11 +14,12 @@ email_sends as (
     where first_human_open_at is not null or first_human_click_at is not null
 ),
 
-person_keys as (
+address_people as (
+    -- each address's person (the identity graph's email identifiers)
     select
-        identifier_node,
+        email,
         person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
+    from {{ ref('int_email_addresses_pseudonymised') }}
 ),
 
 profiles as (
@@ -32,7 +33,7 @@ profiles as (
 engagements_identified as (
     select
         email_sends.message_id,
-        person_keys.person_id,
+        address_people.person_id,
         profiles.time_zone,
         -- a click without a recorded open still shows when the message was read
         case
@@ -43,10 +44,10 @@ engagements_identified as (
             else email_sends.first_human_open_at
         end as engaged_at
     from email_sends
-    inner join person_keys
-        on person_keys.identifier_node = {{ identity_node('email', 'email_sends.email') }}
+    inner join address_people
+        on email_sends.email = address_people.email
     inner join profiles
-        on person_keys.person_id = profiles.person_id
+        on address_people.person_id = profiles.person_id
 ),
 
 engagements_converted as (

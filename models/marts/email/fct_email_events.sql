@@ -20,17 +20,12 @@ email_events as (
     from {{ ref('stg_esp__email_events') }}
 ),
 
-person_keys as (
-    select
-        identifier_node,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-),
-
 address_pseudonyms as (
+    -- each address's pseudonym and person: one join finds both
     select
         email,
-        email_key
+        email_key,
+        person_id
     from {{ ref('int_email_addresses_pseudonymised') }}
 ),
 
@@ -60,7 +55,7 @@ events_keyed as (
     select
         events_categorized.email_event_id,
         events_categorized.message_id,
-        person_keys.person_id,
+        address_pseudonyms.person_id,
         address_pseudonyms.email_key,
         events_categorized.campaign_id,
         events_categorized.campaign_variant,
@@ -76,10 +71,6 @@ events_keyed as (
         events_categorized.event_reason,
         events_categorized.unsubscribe_group_id
     from events_categorized
-    left join person_keys
-        on person_keys.identifier_node = {{ identity_node(
-            'email', 'events_categorized.email'
-        ) }}
     left join address_pseudonyms
         on events_categorized.email = address_pseudonyms.email
 )

@@ -24,24 +24,19 @@ sends as (
     from {{ ref('int_email_sends_aggregated') }}
 ),
 
-person_keys as (
-    select
-        identifier_node,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-),
-
 address_pseudonyms as (
+    -- each address's pseudonym and person: one join finds both
     select
         email,
-        email_key
+        email_key,
+        person_id
     from {{ ref('int_email_addresses_pseudonymised') }}
 ),
 
 sends_measured as (
     select
         sends.message_id,
-        person_keys.person_id,
+        address_pseudonyms.person_id,
         address_pseudonyms.email_key,
         sends.campaign_id,
         sends.campaign_variant,
@@ -84,8 +79,6 @@ sends_measured as (
             as {{ dbt.type_bigint() }}
         ) as minutes_to_first_click
     from sends
-    left join person_keys
-        on person_keys.identifier_node = {{ identity_node('email', 'sends.email') }}
     left join address_pseudonyms
         on sends.email = address_pseudonyms.email
 )
