@@ -15,6 +15,23 @@ person_keys as (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
+-- the people of the graph's CRM records and devices, each by its value
+crm_keys as (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'crm_customer_id'
+),
+
+device_keys as (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'anonymous_id'
+),
+
 links as (
     select
         node_a,
@@ -85,8 +102,8 @@ enrichment_profiles as (
 
 address_pseudonyms as (
     select
-        email,
-        email_key
+        email_key,
+        person_id
     from {{ ref('int_email_addresses_pseudonymised') }}
 ),
 
@@ -116,17 +133,17 @@ identifiers_counted as (
 crm_ranked as (
     -- a person with several CRM records: the most recently changed one is the profile
     select
-        person_keys.person_id,
+        crm_keys.person_id,
         crm_customers.*,
         row_number() over (
-            partition by person_keys.person_id
+            partition by crm_keys.person_id
             order by crm_customers.changed_at desc, crm_customers.crm_customer_id asc
         ) as crm_rank
     from crm_customers
-    inner join person_keys
+    inner join crm_keys
         on
-            {{ identity_node('crm_customer_id', 'crm_customers.crm_customer_id') }}
-            = person_keys.identifier_node
+            crm_keys.identifier_value
+            = {{ identity_value('crm_customers.crm_customer_id') }}
 ),
 
 emails_ranked as (
@@ -161,26 +178,26 @@ shipping_ranked as (
 
 time_zones_ranked as (
     select
-        person_keys.person_id,
+        device_keys.person_id,
         tracking_events.time_zone,
         row_number() over (
-            partition by person_keys.person_id
+            partition by device_keys.person_id
             order by count(*) desc, tracking_events.time_zone asc
         ) as time_zone_rank
     from tracking_events
-    inner join person_keys
+    inner join device_keys
         on
-            {{ identity_node('anonymous_id', 'tracking_events.anonymous_id') }}
-            = person_keys.identifier_node
-    group by person_keys.person_id, tracking_events.time_zone
+            device_keys.identifier_value
+            = {{ identity_value('tracking_events.anonymous_id') }}
+    group by device_keys.person_id, tracking_events.time_zone
 ),
 
 enrichment_ranked as (
     select
-        person_keys.person_id,
+        address_pseudonyms.person_id,
         enrichment_profiles.*,
         row_number() over (
-            partition by person_keys.person_id
+            partition by address_pseudonyms.person_id
             order by
                 enrichment_profiles.match_confidence_score desc,
                 enrichment_profiles.as_of_date desc,
@@ -189,12 +206,8 @@ enrichment_ranked as (
     from enrichment_profiles
     inner join address_pseudonyms
         on enrichment_profiles.email_key = address_pseudonyms.email_key
-    inner join person_keys
-        on
-            {{ identity_node('email', 'address_pseudonyms.email') }}
-            = person_keys.identifier_node
     left join sale_opt_outs
-        on person_keys.person_id = sale_opt_outs.person_id
+        on address_pseudonyms.person_id = sale_opt_outs.person_id
     where sale_opt_outs.person_id is null
 ),
 

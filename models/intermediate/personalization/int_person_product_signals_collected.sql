@@ -52,11 +52,29 @@ products as (
     from {{ ref('stg_shop__products') }}
 ),
 
-person_keys as (
+-- the people of the graph's signed-in accounts, devices and addresses, by value
+customer_keys as (
     select
-        identifier_node,
+        identifier_value,
         person_id
     from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = {{ sql_literal(var('identity__tracking_user_id_type')) }}
+),
+
+device_keys as (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'anonymous_id'
+),
+
+email_keys as (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'email'
 ),
 
 web_signals_identified as (
@@ -78,14 +96,14 @@ web_signals_identified as (
     from tracking_events
     left join products
         on tracking_events.product_id = products.product_id
-    left join person_keys as customer_keys
-        on customer_keys.identifier_node = {{ identity_node(
-            var('identity__tracking_user_id_type'), 'tracking_events.user_id'
-        ) }}
-    left join person_keys as device_keys
-        on device_keys.identifier_node = {{ identity_node(
-            'anonymous_id', 'tracking_events.anonymous_id'
-        ) }}
+    left join customer_keys
+        on
+            customer_keys.identifier_value
+            = {{ identity_value('tracking_events.user_id') }}
+    left join device_keys
+        on
+            device_keys.identifier_value
+            = {{ identity_value('tracking_events.anonymous_id') }}
 ),
 
 email_clicks_located as (
@@ -115,17 +133,17 @@ email_clicks_categorized as (
 email_signals_identified as (
     select
         'email:' || email_clicks_categorized.email_event_id as signal_id,
-        person_keys.person_id,
+        email_keys.person_id,
         'email_click' as signal_type,
         cast(null as {{ dbt.type_string() }}) as product_id,
         email_clicks_categorized.product_category,
         cast(null as {{ dbt.type_string() }}) as product_brand,
         email_clicks_categorized.occurred_at
     from email_clicks_categorized
-    inner join person_keys
-        on person_keys.identifier_node = {{ identity_node(
-            'email', 'email_clicks_categorized.email'
-        ) }}
+    inner join email_keys
+        on
+            email_keys.identifier_value
+            = {{ identity_value('email_clicks_categorized.email') }}
     where email_clicks_categorized.product_category is not null
 ),
 

@@ -15,17 +15,19 @@ consent_events as (
     from {{ ref('stg_privacy__consent_events') }}
 ),
 
-person_keys as (
+-- the people of the graph's addresses, by the address
+email_keys as (
     select
-        identifier_node,
+        identifier_value,
         person_id
     from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'email'
 ),
 
 events_keyed as (
     select
         consent_events.consent_event_id,
-        person_keys.person_id,
+        email_keys.person_id,
         consent_events.crm_customer_id,
         consent_events.email,
         consent_events.consent_purpose,
@@ -35,10 +37,8 @@ events_keyed as (
         consent_events.policy_version,
         consent_events.occurred_at
     from consent_events
-    left join person_keys
-        on
-            {{ identity_node('email', 'consent_events.email') }}
-            = person_keys.identifier_node
+    left join email_keys
+        on email_keys.identifier_value = {{ identity_value('consent_events.email') }}
 )
 
 select * from events_keyed

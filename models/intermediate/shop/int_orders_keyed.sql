@@ -14,11 +14,21 @@ orders as (
     from {{ ref('stg_shop__orders') }}
 ),
 
-person_keys as (
+-- the people of the graph's shop accounts and addresses, each by its value
+customer_keys as (
     select
-        identifier_node,
+        identifier_value,
         person_id
     from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'shop_customer_id'
+),
+
+email_keys as (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'email'
 ),
 
 currency_rates as (
@@ -38,12 +48,12 @@ orders_keyed as (
         currency_rates.reporting_currency,
         currency_rates.rate_to_reporting
     from orders
-    left join person_keys as customer_keys
+    left join customer_keys
         on
-            customer_keys.identifier_node
-            = {{ identity_node('shop_customer_id', 'orders.shop_customer_id') }}
-    left join person_keys as email_keys
-        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
+            customer_keys.identifier_value
+            = {{ identity_value('orders.shop_customer_id') }}
+    left join email_keys
+        on email_keys.identifier_value = {{ identity_value('orders.email') }}
     left join currency_rates
         on
             orders.currency = currency_rates.currency

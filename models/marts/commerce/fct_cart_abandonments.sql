@@ -29,11 +29,13 @@ orders as (
     from {{ ref('stg_shop__orders') }}
 ),
 
-person_keys as (
+-- the people of the graph's shop accounts, by the account
+customer_keys as (
     select
-        identifier_node,
+        identifier_value,
         person_id
     from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'shop_customer_id'
 ),
 
 currency_rates as (
@@ -49,35 +51,37 @@ currency_rates as (
 address_pseudonyms as (
     select
         email,
-        email_key
+        email_key,
+        person_id
     from {{ ref('int_email_addresses_pseudonymised') }}
 ),
 
 checkouts_identified as (
     select
         checkouts.*,
-        coalesce(customer_keys.person_id, email_keys.person_id) as person_id
+        coalesce(customer_keys.person_id, address_pseudonyms.person_id) as person_id,
+        address_pseudonyms.email_key
     from checkouts
-    left join person_keys as customer_keys
+    left join customer_keys
         on
-            customer_keys.identifier_node
-            = {{ identity_node('shop_customer_id', 'checkouts.shop_customer_id') }}
-    left join person_keys as email_keys
-        on email_keys.identifier_node = {{ identity_node('email', 'checkouts.email') }}
+            customer_keys.identifier_value
+            = {{ identity_value('checkouts.shop_customer_id') }}
+    left join address_pseudonyms
+        on checkouts.email = address_pseudonyms.email
 ),
 
 orders_identified as (
     select
         orders.order_id,
         orders.ordered_at,
-        coalesce(customer_keys.person_id, email_keys.person_id) as person_id
+        coalesce(customer_keys.person_id, address_pseudonyms.person_id) as person_id
     from orders
-    left join person_keys as customer_keys
+    left join customer_keys
         on
-            customer_keys.identifier_node
-            = {{ identity_node('shop_customer_id', 'orders.shop_customer_id') }}
-    left join person_keys as email_keys
-        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
+            customer_keys.identifier_value
+            = {{ identity_value('orders.shop_customer_id') }}
+    left join address_pseudonyms
+        on orders.email = address_pseudonyms.email
 ),
 
 cart_lines_flattened as (
@@ -141,7 +145,7 @@ abandonments_joined as (
         checkouts_identified.checkout_id,
         checkouts_identified.person_id,
         checkouts_identified.shop_customer_id,
-        address_pseudonyms.email_key,
+        checkouts_identified.email_key,
         checkouts_identified.started_at,
         checkouts_identified.updated_at,
         checkouts_identified.currency,
@@ -162,8 +166,6 @@ abandonments_joined as (
     from checkouts_identified
     left join cart_lines_summed
         on checkouts_identified.checkout_id = cart_lines_summed.checkout_id
-    left join address_pseudonyms
-        on checkouts_identified.email = address_pseudonyms.email
     left join recoveries_ranked
         on
             checkouts_identified.checkout_id = recoveries_ranked.checkout_id

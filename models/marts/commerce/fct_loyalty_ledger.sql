@@ -14,24 +14,27 @@ entries as (
     from {{ ref('stg_shop__loyalty_ledger') }}
 ),
 
-person_keys as (
+-- the people of the graph's shop accounts, by the account
+customer_keys as (
     select
-        identifier_node,
+        identifier_value,
         person_id
     from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'shop_customer_id'
 ),
 
 address_pseudonyms as (
     select
         email,
-        email_key
+        email_key,
+        person_id
     from {{ ref('int_email_addresses_pseudonymised') }}
 ),
 
 entries_identified as (
     select
         entries.loyalty_entry_id,
-        coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
+        coalesce(customer_keys.person_id, address_pseudonyms.person_id) as person_id,
         entries.shop_customer_id,
         address_pseudonyms.email_key,
         entries.occurred_at,
@@ -39,12 +42,10 @@ entries_identified as (
         entries.entry_reason,
         entries.order_id
     from entries
-    left join person_keys as customer_keys
+    left join customer_keys
         on
-            customer_keys.identifier_node
-            = {{ identity_node('shop_customer_id', 'entries.shop_customer_id') }}
-    left join person_keys as email_keys
-        on email_keys.identifier_node = {{ identity_node('email', 'entries.email') }}
+            customer_keys.identifier_value
+            = {{ identity_value('entries.shop_customer_id') }}
     left join address_pseudonyms
         on entries.email = address_pseudonyms.email
 ),

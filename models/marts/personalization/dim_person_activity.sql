@@ -87,6 +87,39 @@ person_keys as not materialized (
     from {{ ref('int_identity_person_keys_assigned') }}
 ),
 
+-- the people of the graph's identifiers of each type the rows carry, by the value
+email_keys as not materialized (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'email'
+),
+
+user_keys as not materialized (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = {{ sql_literal(var('identity__tracking_user_id_type')) }}
+),
+
+device_keys as not materialized (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'anonymous_id'
+),
+
+shop_customer_keys as not materialized (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'shop_customer_id'
+),
+
 nodes_new as (  -- noqa: ST03
     -- every identifier the new rows carry (read in a micro-batch only)
     select {{ identity_node('email', 'email') }} as identifier_node
@@ -163,7 +196,7 @@ orders_in_scope as (
 
 email_events_keyed as (
     select
-        person_keys.person_id,
+        email_keys.person_id,
         email_events.message_id,
         email_events.event_type,
         email_events.occurred_at,
@@ -173,47 +206,43 @@ email_events_keyed as (
             as is_human_click,
         email_events.loaded_at
     from email_events_in_scope as email_events
-    inner join person_keys
-        on person_keys.identifier_node = {{ identity_node(
-            'email', 'email_events.email'
-        ) }}
+    inner join email_keys
+        on email_keys.identifier_value = {{ identity_value('email_events.email') }}
 ),
 
 tracking_events_keyed as (
     select
-        coalesce(customer_keys.person_id, device_keys.person_id) as person_id,
+        coalesce(user_keys.person_id, device_keys.person_id) as person_id,
         tracking_events.tracking_event_id,
         tracking_events.event_name,
         tracking_events.product_id,
         tracking_events.occurred_at,
         tracking_events.loaded_at
     from tracking_events_in_scope as tracking_events
-    left join person_keys as customer_keys
-        on customer_keys.identifier_node = {{ identity_node(
-            var('identity__tracking_user_id_type'), 'tracking_events.user_id'
-        ) }}
-    left join person_keys as device_keys
-        on device_keys.identifier_node = {{ identity_node(
-            'anonymous_id', 'tracking_events.anonymous_id'
-        ) }}
+    left join user_keys
+        on user_keys.identifier_value = {{ identity_value('tracking_events.user_id') }}
+    left join device_keys
+        on
+            device_keys.identifier_value
+            = {{ identity_value('tracking_events.anonymous_id') }}
     where not tracking_events.is_bot
 ),
 
 orders_keyed as (
     select
-        coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
+        coalesce(shop_customer_keys.person_id, email_keys.person_id) as person_id,
         orders.ordered_at,
         {{ is_cancelled_order('orders.cancelled_at', 'orders.order_status') }}
             as is_cancelled,
         orders.has_discount_code,
         orders.loaded_at
     from orders_in_scope as orders
-    left join person_keys as customer_keys
-        on customer_keys.identifier_node = {{ identity_node(
-            'shop_customer_id', 'orders.shop_customer_id'
-        ) }}
-    left join person_keys as email_keys
-        on email_keys.identifier_node = {{ identity_node('email', 'orders.email') }}
+    left join shop_customer_keys
+        on
+            shop_customer_keys.identifier_value
+            = {{ identity_value('orders.shop_customer_id') }}
+    left join email_keys
+        on email_keys.identifier_value = {{ identity_value('orders.email') }}
 ),
 
 -- In a micro-batch, each source's rows of the people touched; in a full build every

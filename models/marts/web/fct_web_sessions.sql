@@ -27,11 +27,21 @@ sessions_classified as (
     from {{ ref('int_tracking_sessions_classified') }}
 ),
 
-person_keys as (
+-- the people of the graph's signed-in accounts and devices, each by its value
+customer_keys as (
     select
-        identifier_node,
+        identifier_value,
         person_id
     from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = {{ sql_literal(var('identity__tracking_user_id_type')) }}
+),
+
+device_keys as (
+    select
+        identifier_value,
+        person_id
+    from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'anonymous_id'
 ),
 
 sessions_aggregated as (
@@ -89,14 +99,14 @@ sessions_keyed as (
     from sessions_aggregated
     inner join sessions_classified
         on sessions_aggregated.session_id = sessions_classified.session_id
-    left join person_keys as customer_keys
-        on customer_keys.identifier_node = {{ identity_node(
-            var('identity__tracking_user_id_type'), 'sessions_aggregated.user_id'
-        ) }}
-    left join person_keys as device_keys
-        on device_keys.identifier_node = {{ identity_node(
-            'anonymous_id', 'sessions_aggregated.anonymous_id'
-        ) }}
+    left join customer_keys
+        on
+            customer_keys.identifier_value
+            = {{ identity_value('sessions_aggregated.user_id') }}
+    left join device_keys
+        on
+            device_keys.identifier_value
+            = {{ identity_value('sessions_aggregated.anonymous_id') }}
 )
 
 select * from sessions_keyed
