@@ -52,11 +52,13 @@ processed_email_events as (
     from {{ ref('stg_esp__email_events') }}
 ),
 
-person_keys as (
+-- the people of the graph's addresses, by the address
+email_keys as (
     select
-        identifier_node,
+        identifier_value,
         person_id
     from {{ ref('int_identity_person_keys_assigned') }}
+    where identifier_type = 'email'
 ),
 
 events_unprocessed as (
@@ -107,7 +109,7 @@ messages_delivered as (
 
 events_flagged as (
     select
-        person_keys.person_id,
+        email_keys.person_id,
         events_unprocessed.event_type,
         events_unprocessed.occurred_at,
         events_unprocessed.loaded_at,
@@ -123,10 +125,8 @@ events_flagged as (
             'events_unprocessed.occurred_at'
         ) }} as is_bot_click
     from events_unprocessed
-    inner join person_keys
-        on person_keys.identifier_node = {{ identity_node(
-            'email', 'events_unprocessed.email'
-        ) }}
+    inner join email_keys
+        on email_keys.identifier_value = {{ identity_value('events_unprocessed.email') }}
     left join messages_delivered
         on events_unprocessed.message_id = messages_delivered.message_id
 ),
