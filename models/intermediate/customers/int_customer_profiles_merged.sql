@@ -17,19 +17,11 @@ person_keys as (
 
 -- the people of the graph's CRM records and devices, each by its value
 crm_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'crm_customer_id'
+    {{ person_keys_of_type('crm_customer_id') }}
 ),
 
 device_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'anonymous_id'
+    {{ person_keys_of_type('anonymous_id') }}
 ),
 
 links as (

@@ -54,27 +54,15 @@ products as (
 
 -- the people of the graph's signed-in accounts, devices and addresses, by value
 customer_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = {{ sql_literal(var('identity__tracking_user_id_type')) }}
+    {{ person_keys_of_type(var('identity__tracking_user_id_type')) }}
 ),
 
 device_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'anonymous_id'
+    {{ person_keys_of_type('anonymous_id') }}
 ),
 
 email_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'email'
+    {{ person_keys_of_type('email') }}
 ),
 
 web_signals_identified as (

@@ -17,11 +17,7 @@ consent_events as (
 
 -- the people of the graph's addresses, by the address
 email_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'email'
+    {{ person_keys_of_type('email') }}
 ),
 
 events_keyed as (

@@ -16,19 +16,11 @@ orders as (
 
 -- the people of the graph's shop accounts and addresses, each by its value
 customer_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'shop_customer_id'
+    {{ person_keys_of_type('shop_customer_id') }}
 ),
 
 email_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'email'
+    {{ person_keys_of_type('email') }}
 ),
 
 currency_rates as (

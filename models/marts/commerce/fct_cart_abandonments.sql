@@ -31,11 +31,7 @@ orders as (
 
 -- the people of the graph's shop accounts, by the account
 customer_keys as (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'shop_customer_id'
+    {{ person_keys_of_type('shop_customer_id') }}
 ),
 
 currency_rates as (

@@ -89,35 +89,19 @@ person_keys as not materialized (
 
 -- the people of the graph's identifiers of each type the rows carry, by the value
 email_keys as not materialized (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'email'
+    {{ person_keys_of_type('email') }}
 ),
 
 user_keys as not materialized (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = {{ sql_literal(var('identity__tracking_user_id_type')) }}
+    {{ person_keys_of_type(var('identity__tracking_user_id_type')) }}
 ),
 
 device_keys as not materialized (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'anonymous_id'
+    {{ person_keys_of_type('anonymous_id') }}
 ),
 
 shop_customer_keys as not materialized (
-    select
-        identifier_value,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'shop_customer_id'
+    {{ person_keys_of_type('shop_customer_id') }}
 ),
 
 nodes_new as (  -- noqa: ST03
