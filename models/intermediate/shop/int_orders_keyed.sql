@@ -1,7 +1,7 @@
-{#- One row per order (its latest version): the buyer's person key, found by the shop
-    account first and the email second, and the rate that converts the order's currency
-    to the reporting currency on the day it was ordered (the rate period holding that
-    date: valid_from inclusive, valid_to exclusive). -#}
+{#- One row per order (its latest version) and when it was placed: the buyer's person
+    key, found by the shop account first and the email second, and the rate that
+    converts the order's currency to the reporting currency on the day it was ordered
+    (the rate period holding that date: valid_from inclusive, valid_to exclusive). -#}
 with
 
 orders as (
@@ -36,6 +36,7 @@ currency_rates as (
 orders_keyed as (
     select
         orders.order_id,
+        orders.ordered_at,
         coalesce(customer_keys.person_id, email_keys.person_id) as person_id,
         currency_rates.reporting_currency,
         currency_rates.rate_to_reporting

@@ -20,13 +20,13 @@ checkouts as (
     where is_abandoned
 ),
 
-orders as (
+-- each order's person as int_orders_keyed decides it (shop account first, then email)
+orders_identified as (
     select
         order_id,
-        shop_customer_id,
-        email,
-        ordered_at
-    from {{ ref('stg_shop__orders') }}
+        ordered_at,
+        person_id
+    from {{ ref('int_orders_keyed') }}
 ),
 
 -- the people of the graph's shop accounts, by the account
@@ -64,20 +64,6 @@ checkouts_identified as (
             = {{ identity_value('checkouts.shop_customer_id') }}
     left join address_pseudonyms
         on checkouts.email = address_pseudonyms.email
-),
-
-orders_identified as (
-    select
-        orders.order_id,
-        orders.ordered_at,
-        coalesce(customer_keys.person_id, address_pseudonyms.person_id) as person_id
-    from orders
-    left join customer_keys
-        on
-            customer_keys.identifier_value
-            = {{ identity_value('orders.shop_customer_id') }}
-    left join address_pseudonyms
-        on orders.email = address_pseudonyms.email
 ),
 
 cart_lines_flattened as (
