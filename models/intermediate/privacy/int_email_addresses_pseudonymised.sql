@@ -4,12 +4,8 @@
     (one join of millions of events with this list, not two). -#}
 with
 
-person_keys as (
-    select
-        identifier_value as email,
-        person_id
-    from {{ ref('int_identity_person_keys_assigned') }}
-    where identifier_type = 'email'
+email_keys as (
+    {{ person_keys_of_type('email') }}
 ),
 
 pseudonymisation_key as (
@@ -19,10 +15,10 @@ pseudonymisation_key as (
 
 addresses_pseudonymised as (
     select
-        person_keys.email,
-        {{ email_key_of_address('person_keys.email') }} as email_key,
-        person_keys.person_id
-    from person_keys
+        email_keys.identifier_value as email,
+        {{ email_key_of_address('email_keys.identifier_value') }} as email_key,
+        email_keys.person_id
+    from email_keys
     cross join pseudonymisation_key
 )
 
