@@ -31,7 +31,7 @@ events_ranked as (
 events_renamed as (
     select
         consent_id as consent_event_id,
-        customer_id as crm_customer_id,
+        {{ identity_value('customer_id') }} as crm_customer_id,
         {{ normalize_email('email') }} as email,
         purpose as consent_purpose,
         status as consent_status,

@@ -39,7 +39,7 @@ requests_renamed as (
     select
         request_id as privacy_request_id,
         request_type,
-        customer_id as crm_customer_id,
+        {{ identity_value('customer_id') }} as crm_customer_id,
         {{ normalize_email('email') }} as email,
         jurisdiction,
         {{ to_utc('requested_at') }} as requested_at,

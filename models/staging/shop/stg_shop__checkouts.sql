@@ -36,7 +36,7 @@ versions_ranked as (
 checkouts_renamed as (
     select
         checkout_id,
-        shop_customer_id,
+        {{ identity_value('shop_customer_id') }} as shop_customer_id,
         {{ normalize_email('email') }} as email,
         {{ to_utc('created_at') }} as started_at,
         {{ to_utc('updated_at') }} as updated_at,

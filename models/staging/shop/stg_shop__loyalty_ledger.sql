@@ -29,7 +29,7 @@ entries_ranked as (
 entries_renamed as (
     select
         entry_id as loyalty_entry_id,
-        shop_customer_id,
+        {{ identity_value('shop_customer_id') }} as shop_customer_id,
         {{ normalize_email('email') }} as email,
         {{ to_utc('occurred_at') }} as occurred_at,
         points as points_count,

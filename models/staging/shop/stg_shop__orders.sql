@@ -73,10 +73,10 @@ versions_ranked as (
 orders_renamed as (
     select
         order_id,
-        shop_customer_id,
+        {{ identity_value('shop_customer_id') }} as shop_customer_id,
         {{ normalize_email('email') }} as email,
         email as email_as_entered,
-        shop_customer_id is null as is_guest_checkout,
+        {{ identity_value('shop_customer_id') }} is null as is_guest_checkout,
         {{ to_utc('created_at') }} as ordered_at,
         {{ to_utc('updated_at') }} as updated_at,
         {{ to_utc('cancelled_at') }} as cancelled_at,

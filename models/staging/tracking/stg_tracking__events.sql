@@ -95,8 +95,8 @@ calls_renamed as (
             else 'Identify'
         end as event_name,
         name as page_name,
-        nullif(anonymous_id, '') as anonymous_id,
-        nullif(user_id, '') as user_id,
+        {{ identity_value('anonymous_id') }} as anonymous_id,
+        {{ identity_value('user_id') }} as user_id,
         {{ normalize_email(json_get_text('traits', 'email')) }} as identified_email,
         corrected_utc as occurred_at,
         device_utc as device_occurred_at,
