@@ -58,6 +58,8 @@ orders_in_scope as (
 versions_ranked as (
     select
         *,
+        -- trimmed once: the column and the guest flag below both read it
+        {{ identity_value('shop_customer_id') }} as shop_customer_id_value,
         row_number() over (
             partition by order_id
             order by
@@ -73,10 +75,10 @@ versions_ranked as (
 orders_renamed as (
     select
         order_id,
-        {{ identity_value('shop_customer_id') }} as shop_customer_id,
+        shop_customer_id_value as shop_customer_id,
         {{ normalize_email('email') }} as email,
         email as email_as_entered,
-        {{ identity_value('shop_customer_id') }} is null as is_guest_checkout,
+        shop_customer_id_value is null as is_guest_checkout,
         {{ to_utc('created_at') }} as ordered_at,
         {{ to_utc('updated_at') }} as updated_at,
         {{ to_utc('cancelled_at') }} as cancelled_at,
