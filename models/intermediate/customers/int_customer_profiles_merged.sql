@@ -178,9 +178,7 @@ time_zones_ranked as (
         ) as time_zone_rank
     from tracking_events
     inner join device_keys
-        on
-            device_keys.identifier_value
-            = {{ identity_value('tracking_events.anonymous_id') }}
+        on tracking_events.anonymous_id = device_keys.identifier_value
     group by device_keys.person_id, tracking_events.time_zone
 ),
 

@@ -85,13 +85,9 @@ web_signals_identified as (
     left join products
         on tracking_events.product_id = products.product_id
     left join customer_keys
-        on
-            customer_keys.identifier_value
-            = {{ identity_value('tracking_events.user_id') }}
+        on tracking_events.user_id = customer_keys.identifier_value
     left join device_keys
-        on
-            device_keys.identifier_value
-            = {{ identity_value('tracking_events.anonymous_id') }}
+        on tracking_events.anonymous_id = device_keys.identifier_value
 ),
 
 email_clicks_located as (
@@ -129,9 +125,7 @@ email_signals_identified as (
         email_clicks_categorized.occurred_at
     from email_clicks_categorized
     inner join email_keys
-        on
-            email_keys.identifier_value
-            = {{ identity_value('email_clicks_categorized.email') }}
+        on email_clicks_categorized.email = email_keys.identifier_value
     where email_clicks_categorized.product_category is not null
 ),
 

@@ -34,7 +34,7 @@ events_keyed as (
         consent_events.occurred_at
     from consent_events
     left join email_keys
-        on email_keys.identifier_value = {{ identity_value('consent_events.email') }}
+        on consent_events.email = email_keys.identifier_value
 )
 
 select * from events_keyed

@@ -42,11 +42,9 @@ orders_keyed as (
         currency_rates.rate_to_reporting
     from orders
     left join customer_keys
-        on
-            customer_keys.identifier_value
-            = {{ identity_value('orders.shop_customer_id') }}
+        on orders.shop_customer_id = customer_keys.identifier_value
     left join email_keys
-        on email_keys.identifier_value = {{ identity_value('orders.email') }}
+        on orders.email = email_keys.identifier_value
     left join currency_rates
         on
             orders.currency = currency_rates.currency

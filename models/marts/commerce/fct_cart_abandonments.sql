@@ -59,9 +59,7 @@ checkouts_identified as (
         address_pseudonyms.email_key
     from checkouts
     left join customer_keys
-        on
-            customer_keys.identifier_value
-            = {{ identity_value('checkouts.shop_customer_id') }}
+        on checkouts.shop_customer_id = customer_keys.identifier_value
     left join address_pseudonyms
         on checkouts.email = address_pseudonyms.email
 ),

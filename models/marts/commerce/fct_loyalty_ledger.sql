@@ -39,9 +39,7 @@ entries_identified as (
         entries.order_id
     from entries
     left join customer_keys
-        on
-            customer_keys.identifier_value
-            = {{ identity_value('entries.shop_customer_id') }}
+        on entries.shop_customer_id = customer_keys.identifier_value
     left join address_pseudonyms
         on entries.email = address_pseudonyms.email
 ),

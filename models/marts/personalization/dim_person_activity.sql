@@ -191,7 +191,7 @@ email_events_keyed as (
         email_events.loaded_at
     from email_events_in_scope as email_events
     inner join email_keys
-        on email_keys.identifier_value = {{ identity_value('email_events.email') }}
+        on email_events.email = email_keys.identifier_value
 ),
 
 tracking_events_keyed as (
@@ -204,11 +204,9 @@ tracking_events_keyed as (
         tracking_events.loaded_at
     from tracking_events_in_scope as tracking_events
     left join user_keys
-        on user_keys.identifier_value = {{ identity_value('tracking_events.user_id') }}
+        on tracking_events.user_id = user_keys.identifier_value
     left join device_keys
-        on
-            device_keys.identifier_value
-            = {{ identity_value('tracking_events.anonymous_id') }}
+        on tracking_events.anonymous_id = device_keys.identifier_value
     where not tracking_events.is_bot
 ),
 
@@ -222,11 +220,9 @@ orders_keyed as (
         orders.loaded_at
     from orders_in_scope as orders
     left join shop_customer_keys
-        on
-            shop_customer_keys.identifier_value
-            = {{ identity_value('orders.shop_customer_id') }}
+        on orders.shop_customer_id = shop_customer_keys.identifier_value
     left join email_keys
-        on email_keys.identifier_value = {{ identity_value('orders.email') }}
+        on orders.email = email_keys.identifier_value
 ),
 
 -- In a micro-batch, each source's rows of the people touched; in a full build every

@@ -122,7 +122,7 @@ events_flagged as (
         ) }} as is_bot_click
     from events_unprocessed
     inner join email_keys
-        on email_keys.identifier_value = {{ identity_value('events_unprocessed.email') }}
+        on events_unprocessed.email = email_keys.identifier_value
     left join messages_delivered
         on events_unprocessed.message_id = messages_delivered.message_id
 ),

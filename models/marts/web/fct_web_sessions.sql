@@ -92,13 +92,9 @@ sessions_keyed as (
     inner join sessions_classified
         on sessions_aggregated.session_id = sessions_classified.session_id
     left join customer_keys
-        on
-            customer_keys.identifier_value
-            = {{ identity_value('sessions_aggregated.user_id') }}
+        on sessions_aggregated.user_id = customer_keys.identifier_value
     left join device_keys
-        on
-            device_keys.identifier_value
-            = {{ identity_value('sessions_aggregated.anonymous_id') }}
+        on sessions_aggregated.anonymous_id = device_keys.identifier_value
 )
 
 select * from sessions_keyed
