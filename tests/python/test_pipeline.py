@@ -401,6 +401,34 @@ def test_contract_keys_are_built_on_postgres_only(loaded):
         assert {"fct_email_events", "fct_email_sends", "dim_customers"} <= {t for (t,) in keyed}
 
 
+def test_not_null_constraints_are_built_on_both_engines(loaded):
+    """A column that must not be null in a contracted table is a not null constraint, not
+    a test that scans the table again (DECISIONLOG "Not null in a contracted table"):
+    every such constraint in the manifest is a NOT NULL column in the warehouse, so a null
+    fails the model's build."""
+    env, _, _ = loaded
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    declared = {
+        (node["alias"], column)
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"]["materialized"] in ("table", "incremental")
+        and node["config"]["contract"]["enforced"]
+        for column, spec in node["columns"].items()
+        if any(c["type"] == "not_null" for c in spec.get("constraints", []))
+    }
+    assert len(declared) > 100
+    prefix = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    not_null = set(
+        query(
+            env,
+            "select table_name, column_name from information_schema.columns "
+            f"where table_schema like '{prefix}%' and is_nullable = 'NO'",
+        )
+    )
+    assert declared <= not_null, sorted(declared - not_null)[:10]
+
+
 def test_tracking_json_is_read_as_each_path_alone_would(loaded):
     """stg_tracking__events parses each JSON once (json_get_texts); every field matches
     the raw call read one path at a time with the engine's own operators."""
