@@ -1,0 +1,31 @@
+{% macro contract_columns_without_keys() -%}
+    {#- dbt's column list of a contracted table (names, types, not null and check
+        constraints) without its primary key and unique constraints. DuckDB builds none
+        (an ART index, built row by row); Postgres adds them once the rows are in
+        (contract_keys_added), a B-tree sorted in one pass instead of one kept up to date
+        row by row. Used by both engines' get_table_columns_and_constraints. -#}
+    {%- set keys = ['primary_key', 'unique'] -%}
+    {%- set columns = {} -%}
+    {%- for name, column in model['columns'].items() -%}
+        {%- set kept = dict(column) -%}
+        {%- do kept.update({'constraints': column.get('constraints', [])
+            | rejectattr('type', 'in', keys) | list}) -%}
+        {%- do columns.update({name: kept}) -%}
+    {%- endfor -%}
+    {%- set model_constraints = model.get('constraints', [])
+        | rejectattr('type', 'in', keys) | list -%}
+    {%- set raw_column_constraints = adapter.render_raw_columns_constraints(
+        raw_columns=columns
+    ) -%}
+    {%- set raw_model_constraints = adapter.render_raw_model_constraints(
+        raw_constraints=model_constraints
+    ) -%}
+    (
+    {% for c in raw_column_constraints -%}
+        {{ c }}{{ "," if not loop.last or raw_model_constraints }}
+    {% endfor %}
+    {% for c in raw_model_constraints -%}
+        {{ c }}{{ "," if not loop.last }}
+    {% endfor -%}
+    )
+{%- endmacro %}
