@@ -85,14 +85,27 @@ events_renamed as (
     from events_ranked
 ),
 
+clicked_messages as (
+    -- the messages with a click: a click is the only event timed from its message's
+    -- delivery, so only these messages' deliveries are looked up (every message's
+    -- made the hash table of the join below 20 times larger: 5 s more on Postgres at
+    -- 100k customers)
+    select sg_message_id
+    from events_in_scope
+    where {{ esp_event_type('event', 'bounce_type') }} = 'click'
+),
+
 message_deliveries as (
-    -- each message's first delivery, read from the raw rows (a re-delivered webhook
-    -- repeats the same time); an aggregate and a join, not a window over every column
+    -- each clicked message's first delivery, read from the raw rows (a re-delivered
+    -- webhook repeats the same time); an aggregate and a join, not a window over every
+    -- column
     select
         sg_message_id as message_id,
         min({{ epoch_to_timestamp('event_epoch') }}) as message_delivered_at
     from events_in_scope
-    where {{ esp_event_type('event', 'bounce_type') }} = 'deliver'
+    where
+        {{ esp_event_type('event', 'bounce_type') }} = 'deliver'
+        and sg_message_id in (select clicked_messages.sg_message_id from clicked_messages)
     group by sg_message_id
 ),
 
