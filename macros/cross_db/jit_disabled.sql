@@ -1,3 +1,3 @@
 {% macro jit_disabled() -%}
-    {{ return(adapter.dispatch('jit_disabled', 'email_personalization')()) }}
+    {{ return(local_settings({'jit': 'off'})) }}
 {%- endmacro %}

@@ -98,6 +98,56 @@ def test_jit_is_off_for_models_of_long_expressions(engine_env):
         assert "{{ jit_disabled() }}" in sql, (name, sql)
 
 
+def test_local_settings_are_postgres_set_local_and_refuse_other_names(engine_env):
+    # The one pre-hook behind the JIT, index-scan and micro-batch settings: each setting
+    # a `set local` on Postgres, nothing on DuckDB; a name that is not a setting name
+    # (here an attempt to end the statement) stops the compile.
+    compiled = dbt(
+        "compile",
+        "--inline",
+        "select 1 as one -- {{ local_settings({'jit': 'off', 'enable_indexscan': 'off'}) }}",
+        env=engine_env,
+    )
+    assert compiled.returncode == 0, compiled.stdout[-3000:]
+    if engine_env["DBT_TARGET"] == "dev":
+        assert "select 1 as one -- \n" in compiled.stdout + "\n", compiled.stdout[-2000:]
+        assert "set local" not in compiled.stdout
+    else:
+        assert "-- set local jit = off;\nset local enable_indexscan = off" in compiled.stdout
+    refused = dbt(
+        "compile",
+        "--inline",
+        "select '{{ local_settings({\"jit = off; drop table x; --\": 'on'}) }}' as hook",
+        env=engine_env,
+    )
+    assert refused.returncode != 0
+    assert 'local_settings: "jit = off; drop table x; --" is not a setting name' in (
+        refused.stdout
+    )
+
+
+def test_the_email_sends_are_aggregated_without_index_scans(engine_env):
+    # Postgres picked the message index of 3.6 million events at 100k customers, a random
+    # page for each row: twice the time of a scan and a sort (DECISIONLOG).
+    listed = dbt(
+        "ls",
+        "--select",
+        "int_email_sends_aggregated",
+        "--resource-type",
+        "model",
+        "--output",
+        "json",
+        "--output-keys",
+        "name config",
+        "--quiet",
+        env=engine_env,
+    )
+    assert listed.returncode == 0, listed.stdout[-3000:]
+    (node,) = [json.loads(line) for line in listed.stdout.splitlines() if line[:1] == "{"]
+    hooks = [hook["sql"] for hook in node["config"]["pre-hook"]]
+    assert "{{ local_settings({'enable_indexscan': 'off'}) }}" in hooks, hooks
+
+
 def test_recommendation_person_batches_must_be_a_whole_number_from_one(duckdb_env):
     for value in ("0", "2.5"):
         result = dbt(
