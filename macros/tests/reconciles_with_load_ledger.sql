@@ -85,6 +85,12 @@
         group by batch_id
     ),
 
+    raw_total as (
+        -- from the batches' counts: another count of the raw table is another scan
+        select cast(coalesce(sum(raw_row_count), 0) as {{ dbt.type_bigint() }}) as raw_row_count
+        from raw_batches
+    ),
+
     batches_listed as (
         select batch_id from ledger_batches
         union
@@ -152,17 +158,15 @@
             cast(null as {{ dbt.type_bigint() }}) as ledger_suppressed_count,
             cast(null as {{ dbt.type_bigint() }}) as ledger_erased_count,
             cast(null as {{ dbt.type_bigint() }}) as ledger_quarantined_erased_count,
-            (
-                select cast(count(*) as {{ dbt.type_bigint() }}) from raw_rows
-            ) as raw_row_count,
+            raw_total.raw_row_count,
             cast(null as {{ dbt.type_bigint() }}) as quarantined_row_count,
             staged_rows.staged_row_count,
             raw_keys_distinct.distinct_key_count,
-            (
-                select cast(count(*) as {{ dbt.type_bigint() }}) from raw_rows
-            ) - staged_rows.staged_row_count as duplicates_dropped_count
+            raw_total.raw_row_count - staged_rows.staged_row_count
+                as duplicates_dropped_count
         from staged_rows
         cross join raw_keys_distinct
+        cross join raw_total
     ),
 
     table_mismatches as (
