@@ -121,9 +121,7 @@ def test_local_settings_are_postgres_set_local_and_refuse_other_names(engine_env
         env=engine_env,
     )
     assert refused.returncode != 0
-    assert 'local_settings: "jit = off; drop table x; --" is not a setting name' in (
-        refused.stdout
-    )
+    assert 'local_settings: "jit = off; drop table x; --" is not a setting name' in (refused.stdout)
 
 
 def test_the_email_sends_are_aggregated_without_index_scans(engine_env):
