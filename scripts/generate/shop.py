@@ -37,19 +37,11 @@ class Order:
 
 
 def _order_count(ctx: Ctx, p: Person, exposure: float) -> int:
-    """How many orders a person places in their window of `exposure` years. A buyer
-    places at least one order a year; in a window shorter than a year each of that
-    year's orders falls inside it with the window's share of the year. (A floor of one
-    order in the window itself put a first order on each of the last few days of every
-    buyer who signed up then, so the orders of the last days jumped.)"""
     rnd = ctx.rng.random
     if rnd() >= 0.6:
         return 0
-    lam = 1.55 * p.value * max(1.0, exposure)
-    yearly = min(60, max(1, ctx.poisson(lam)))
-    if exposure >= 1.0:
-        return yearly
-    return sum(1 for _ in range(yearly) if rnd() < exposure)
+    lam = 1.55 * p.value * exposure
+    return min(60, max(1, ctx.poisson(lam)))
 
 
 def _items(ctx: Ctx, p: Person, max_items: int = 6) -> list[tuple[Product, int]]:

@@ -11,11 +11,9 @@ import argparse
 import collections
 import csv
 import json
-import random
 import re
 import subprocess
 import sys
-import types
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,8 +22,6 @@ import pytest
 from scripts.errors import UserError
 from scripts.generate import GenerateSummary, add_parser, generate
 from scripts.generate.chunk import LINKED_ONLY_WHEN_SEEN
-from scripts.generate.context import Ctx
-from scripts.generate.shop import _order_count
 
 REPO = Path(__file__).resolve().parents[2]
 CUSTOMERS = 400
@@ -735,19 +731,6 @@ def test_orders_checkouts_and_reference_tables(landing: Path) -> None:
         for row in enrichment
         if classify_csv("enrichment_profiles", row) is None
     )
-
-
-def test_orders_in_a_short_window_are_that_share_of_a_year() -> None:
-    """A buyer who signed up a few days before the end orders in those days with the
-    days' share of a year's orders, not at least once (which made the last days spike)."""
-    ctx = Ctx.__new__(Ctx)
-    ctx.rng = random.Random(11)
-    person = types.SimpleNamespace(value=1.0)
-    draws = 20_000
-    year = sum(_order_count(ctx, person, 1.0) for _ in range(draws)) / draws
-    week = sum(_order_count(ctx, person, 7 / 365) for _ in range(draws)) / draws
-    assert 0.8 < year < 1.2  # 60 % buyers, about 1.6 orders a year each
-    assert week < 0.05 * year  # a week is about 2 % of the year, not 60 % of buyers
 
 
 # -- the command line and errors ---------------------------------------------------------
