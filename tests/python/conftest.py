@@ -21,6 +21,7 @@ from scripts.generate import generate
 from scripts.warehouse import (
     PROJECT_DIR,
     Target,
+    connect_duckdb,
     connect_postgres,
     dbt_command,
     load_target,
@@ -132,3 +133,23 @@ def query(env: dict[str, str], sql: str) -> list[tuple]:
     runner in this process holds it."""
     with read_session(target_for(env), duckdb_read_write=True) as session:
         return session.rows(sql)
+
+
+def execute(env: dict[str, str], sql: str) -> None:
+    """Run one statement against the warehouse an environment selects and commit it
+    (`query` only reads)."""
+    target = target_for(env)
+    if target.type == "duckdb":
+        con = connect_duckdb(target)
+        try:
+            con.execute(sql)
+        finally:
+            con.close()
+        return
+    con = connect_postgres(target)
+    try:
+        with con.cursor() as cur:
+            cur.execute(sql)
+        con.commit()
+    finally:
+        con.close()

@@ -22,8 +22,7 @@ import pytest
 from scripts import alert as alert_mod
 from scripts.errors import UserError
 from scripts.load import load
-from scripts.warehouse import connect_duckdb, connect_postgres
-from tests.python.conftest import dbt, mailpipe, query, target_for
+from tests.python.conftest import dbt, execute, mailpipe, query, target_for
 
 PKG = "email_personalization"
 SECRET = "T0000/B0000/xoxb-super-secret-token"
@@ -572,25 +571,6 @@ def _invocation_id(env: dict[str, str], artifact: str = "run_results.json") -> s
     return data["metadata"]["invocation_id"]
 
 
-def _execute(env: dict[str, str], sql: str) -> None:
-    """Run one statement and commit (conftest's `query` only reads)."""
-    target = target_for(env)
-    if target.type == "duckdb":
-        con = connect_duckdb(target)
-        try:
-            con.execute(sql)
-        finally:
-            con.close()
-        return
-    con = connect_postgres(target)
-    try:
-        with con.cursor() as cur:
-            cur.execute(sql)
-        con.commit()
-    finally:
-        con.close()
-
-
 @pytest.mark.slow
 def test_every_run_appends_its_results_with_run_id_status_and_owner(loaded):
     env = loaded
@@ -632,11 +612,11 @@ def test_every_run_appends_its_results_with_run_id_status_and_owner(loaded):
         f"select campaign_id from {staging}.{model} where campaign_variant_id = '{variant}'",
     )[0][0]
     where = f"where campaign_variant_id = '{variant}'"
-    _execute(env, f"update {staging}.{model} set campaign_id = null {where}")
+    execute(env, f"update {staging}.{model} set campaign_id = null {where}")
     try:
         failed = dbt("build", "--select", model, "--resource-type", "test", *cautious, env=env)
     finally:
-        _execute(env, f"update {staging}.{model} set campaign_id = '{campaign}' {where}")
+        execute(env, f"update {staging}.{model} set campaign_id = '{campaign}' {where}")
     assert failed.returncode == 1, failed.stdout[-3000:]
     second_id = _invocation_id(env)
     assert second_id != first_id

@@ -27,8 +27,7 @@ from scripts.generate.output import CSV_COLUMNS, csv_line
 from scripts.load import LoadSummary, load
 from scripts.pseudonym import email_key, pseudonymisation_key
 from scripts.tables import SPECS
-from scripts.warehouse import write_in_transaction
-from tests.python.conftest import dbt, query, target_for
+from tests.python.conftest import dbt, execute, query, target_for
 from tests.python.test_replay import isolated, schema
 
 pytestmark = pytest.mark.slow
@@ -522,27 +521,18 @@ def test_the_ledger_reconciliation_fails_on_a_raw_row_no_load_wrote(built):
     raw = built.env["MAILPIPE_RAW_SCHEMA"]
     reconcile = ["test", "--select", "stg_esp__campaigns_reconciles_with_load_ledger"]
 
-    def write(sql: str) -> None:
-        def run(con, dialect: str) -> None:
-            if dialect == "duckdb":
-                con.execute(sql)
-            else:
-                with con.cursor() as cur:
-                    cur.execute(sql)
-
-        write_in_transaction(target_for(built.env), run)
-
-    write(
+    execute(
+        built.env,
         f"insert into {raw}.esp_campaigns (campaign_id, _batch_id, _source_file, "
         "_line_number, _loaded_at) values ('zz-untracked', 'zz-untracked-batch', "
-        "'zz-untracked.csv', 1, current_timestamp)"
+        "'zz-untracked.csv', 1, current_timestamp)",
     )
     try:
         failed = dbt(*reconcile, env=built.env)
         assert failed.returncode != 0, failed.stdout[-3000:]
         assert "FAIL 2" in failed.stdout, failed.stdout[-3000:]
     finally:
-        write(f"delete from {raw}.esp_campaigns where campaign_id = 'zz-untracked'")
+        execute(built.env, f"delete from {raw}.esp_campaigns where campaign_id = 'zz-untracked'")
     passed = dbt(*reconcile, env=built.env)
     assert passed.returncode == 0, passed.stdout[-3000:]
 
