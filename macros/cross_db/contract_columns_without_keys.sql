@@ -1,9 +1,9 @@
 {% macro contract_columns_without_keys() -%}
     {#- dbt's column list of a contracted table (names, types, not null and check
-        constraints) without its primary key and unique constraints. DuckDB builds none
-        (an ART index, built row by row); Postgres adds them once the rows are in
-        (contract_keys_added), a B-tree sorted in one pass instead of one kept up to date
-        row by row. Used by both engines' get_table_columns_and_constraints. -#}
+        constraints) without its primary key and unique constraints, for DuckDB, which
+        would enforce a key with an ART index built row by row. (Postgres creates a
+        contracted table with `create table as` and adds its constraints after the rows:
+        postgres__create_table_as.) -#}
     {%- set keys = ['primary_key', 'unique'] -%}
     {%- set columns = {} -%}
     {%- for name, column in model['columns'].items() -%}

@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -373,9 +374,22 @@ def test_trained_propensity_models_score_everyone_as_the_python_reference_does(l
     assert sorted(members) == sorted(matching)
 
 
+def _contracted_tables() -> list[dict]:
+    """The manifest's models built as tables (or incrementally) under an enforced contract."""
+    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
+    return [
+        node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+        and node["config"]["materialized"] in ("table", "incremental")
+        and node["config"]["contract"]["enforced"]
+    ]
+
+
 def test_contract_keys_are_built_on_postgres_only(loaded):
     """DuckDB builds no primary key or unique constraint (an ART index; DECISIONLOG
-    "Performance") but keeps not null; Postgres builds every contract's key."""
+    "Performance") but keeps not null; Postgres builds every primary key a contract
+    declares, on a column or on the model."""
     env, _, _ = loaded
     if env["DBT_TARGET"] == "dev":
         keys = query(
@@ -392,13 +406,33 @@ def test_contract_keys_are_built_on_postgres_only(loaded):
         )[0][0]
         assert not_null == 1
     else:
-        schema = env["MAILPIPE_PG_SCHEMA"]
-        keyed = query(
-            env,
-            "select table_name from information_schema.table_constraints "
-            f"where table_schema = '{schema}_marts' and constraint_type = 'PRIMARY KEY'",
+        contracted = _contracted_tables()
+        declared = {
+            (node["alias"], column)
+            for node in contracted
+            for column, spec in node["columns"].items()
+            if any(c["type"] == "primary_key" for c in spec.get("constraints", []))
+        } | {
+            (node["alias"], column)
+            for node in contracted
+            for c in node.get("constraints", [])
+            if c["type"] == "primary_key"
+            for column in c["columns"]
+        }
+        assert len(declared) > 10
+        keyed = set(
+            query(
+                env,
+                "select tc.table_name, kc.column_name "
+                "from information_schema.table_constraints as tc "
+                "inner join information_schema.key_column_usage as kc "
+                "on kc.constraint_name = tc.constraint_name "
+                "and kc.table_schema = tc.table_schema "
+                "where tc.constraint_type = 'PRIMARY KEY' "
+                f"and tc.table_schema like '{env['MAILPIPE_PG_SCHEMA']}%'",
+            )
         )
-        assert {"fct_email_events", "fct_email_sends", "dim_customers"} <= {t for (t,) in keyed}
+        assert declared <= keyed, sorted(declared - keyed)[:10]
 
 
 def test_not_null_constraints_are_built_on_both_engines(loaded):
@@ -407,13 +441,9 @@ def test_not_null_constraints_are_built_on_both_engines(loaded):
     every such constraint in the manifest is a NOT NULL column in the warehouse, so a null
     fails the model's build."""
     env, _, _ = loaded
-    manifest = json.loads((PROJECT_DIR / "target" / "manifest.json").read_text())
     declared = {
         (node["alias"], column)
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and node["config"]["materialized"] in ("table", "incremental")
-        and node["config"]["contract"]["enforced"]
+        for node in _contracted_tables()
         for column, spec in node["columns"].items()
         if any(c["type"] == "not_null" for c in spec.get("constraints", []))
     }
@@ -427,6 +457,85 @@ def test_not_null_constraints_are_built_on_both_engines(loaded):
         )
     )
     assert declared <= not_null, sorted(declared - not_null)[:10]
+
+
+# A contract's data_type as each engine's catalogue spells it (DuckDB's information_schema
+# in lower case, Postgres's format_type).
+_CATALOGUE_TYPES = {
+    "dev": {"double precision": "double", "numeric": "decimal"},
+    "prod": {"varchar": "character varying", "timestamp": "timestamp without time zone"},
+}
+
+
+def _catalogue_type(contract_type: str, target: str) -> str:
+    base, _, size = re.sub(r"\s*,\s*", ",", contract_type.strip().lower()).partition("(")
+    base = _CATALOGUE_TYPES[target].get(base, base)
+    return f"{base}({size}" if size else base
+
+
+def test_contracted_tables_have_the_contract_types(loaded):
+    """Each column of a contracted table has the type its contract names (on Postgres the
+    table is created as a select that casts to it, DECISIONLOG "Performance")."""
+    env, _, _ = loaded
+    target = env["DBT_TARGET"]
+    contracted = _contracted_tables()
+    assert len(contracted) > 10
+    declared = {
+        (node["alias"], column): _catalogue_type(spec["data_type"], target)
+        for node in contracted
+        for column, spec in node["columns"].items()
+    }
+    prefix = "main" if target == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    if target == "dev":
+        sql = (
+            "select table_name, column_name, lower(data_type) from information_schema.columns "
+            f"where table_schema like '{prefix}%'"
+        )
+    else:
+        sql = (
+            "select c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+            "from pg_attribute as a join pg_class as c on c.oid = a.attrelid "
+            "join pg_namespace as n on n.oid = c.relnamespace "
+            f"where a.attnum > 0 and not a.attisdropped and n.nspname like '{prefix}%'"
+        )
+    built = {(table, column): spelled for table, column, spelled in query(env, sql)}
+    differing = {
+        key: (want, built.get(key)) for key, want in declared.items() if built.get(key) != want
+    }
+    assert not differing, sorted(differing.items())[:10]
+
+
+def test_raw_extra_keys_count_every_row_that_carries_them(loaded):
+    """stg_loader__raw_extra_keys counts rows with the same `_extra` in a batch together;
+    its counts, batches and load times are those of the raw rows read one by one."""
+    env, _, _ = loaded
+    raw = env["MAILPIPE_RAW_SCHEMA"]
+    schema = "main" if env["DBT_TARGET"] == "dev" else env["MAILPIPE_PG_SCHEMA"]
+    listed = query(
+        env,
+        "select table_name, extra_key, row_count, first_batch_id, last_batch_id, "
+        f"first_loaded_at, last_loaded_at from {schema}_staging.stg_loader__raw_extra_keys",
+    )
+    assert ("esp_email_events", "response") in {row[:2] for row in listed}
+    keys = (
+        "unnest(json_keys(_extra))" if env["DBT_TARGET"] == "dev" else "jsonb_object_keys(_extra)"
+    )
+    by_row = []
+    for table in sorted({row[0] for row in listed}):
+        by_row += query(
+            env,
+            f"select '{table}', extra_key, count(*), min(_batch_id), max(_batch_id), "
+            "min(_loaded_at), max(_loaded_at) "
+            f"from (select {keys} as extra_key, _batch_id, _loaded_at from {raw}.{table} "
+            "where _extra is not null) as keyed group by extra_key",
+        )
+
+    def in_utc(row: tuple) -> tuple:
+        return row[:5] + tuple(
+            t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo else t for t in row[5:]
+        )
+
+    assert sorted(map(in_utc, listed)) == sorted(map(in_utc, by_row))
 
 
 def test_tracking_json_is_read_as_each_path_alone_would(loaded):
