@@ -20,13 +20,21 @@
 
 with
 
+{#- Rows that carry the same `_extra` in one batch are counted together first: a vendor's
+    extra field usually has a few values (SendGrid's `response` on 1.3 million delivered
+    events at 100k customers is "250 OK"), so the keys are listed once per distinct
+    document and batch instead of once per row. -#}
 {% for source_name, table_name in raw_tables %}
     {{ table_name }} as (
         select
             _extra,
             _batch_id,
-            _loaded_at
+            min(_loaded_at) as first_loaded_at,
+            max(_loaded_at) as last_loaded_at,
+            count(*) as row_count
         from {{ source(source_name, table_name) }}
+        where _extra is not null
+        group by _extra, _batch_id
     ),
 {% endfor %}
 
@@ -36,11 +44,12 @@ extra_keys_unnested as (
             '{{ table_name }}' as table_name,
             extra_keys.extra_key,
             raw_rows._batch_id as batch_id,
-            {{ to_utc('raw_rows._loaded_at') }} as loaded_at
+            {{ to_utc('raw_rows.first_loaded_at') }} as first_loaded_at,
+            {{ to_utc('raw_rows.last_loaded_at') }} as last_loaded_at,
+            raw_rows.row_count
         from {{ table_name }} as raw_rows
         cross join
             lateral {{ json_object_keys('raw_rows._extra') }} as extra_keys (extra_key)
-        where raw_rows._extra is not null
         {%- if not loop.last %}
             union all
         {%- endif %}
@@ -51,11 +60,11 @@ extra_keys_listed as (
     select
         table_name,
         cast(extra_key as {{ dbt.type_string() }}) as extra_key,
-        min(loaded_at) as first_loaded_at,
-        max(loaded_at) as last_loaded_at,
+        min(first_loaded_at) as first_loaded_at,
+        max(last_loaded_at) as last_loaded_at,
         min(batch_id) as first_batch_id,
         max(batch_id) as last_batch_id,
-        cast(count(*) as {{ dbt.type_bigint() }}) as row_count
+        cast(sum(row_count) as {{ dbt.type_bigint() }}) as row_count
     from extra_keys_unnested
     group by table_name, extra_key
 )
